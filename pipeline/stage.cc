@@ -1,7 +1,10 @@
 #include "pipeline/stage.h"
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "common/error.h"
 #include "common/files.h"
@@ -41,13 +44,28 @@ int Stage::NumShards(const Config& config) const {
   return n;
 }
 
+namespace {
+// Test hook: DEEPER_TEST_SHARD_DELAY_MS slows every shard down so that kill-and-resume tests can
+// interrupt a stage in the middle deterministically. Unset in normal use.
+void DelayForTests() {
+  static const int delay_ms = [] {
+    const char* value = std::getenv("DEEPER_TEST_SHARD_DELAY_MS");
+    return value ? std::atoi(value) : 0;
+  }();
+  if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+}
+}  // namespace
+
 void Stage::Run(StageContext& context) {
   Prepare(context);
   const auto mine = ShardsOfRank(context.num_shards, context.world.rank(), context.world.size());
   Progress progress(Name(), static_cast<int64_t>(mine.size()), "shards", context.world.is_root());
   for (int shard : mine) {
     // A shard on disk is complete: it was renamed into place only after being fully written.
-    if (!FileExists(context.ShardPath(shard))) RunShard(context, shard);
+    if (!FileExists(context.ShardPath(shard))) {
+      RunShard(context, shard);
+      DelayForTests();
+    }
     progress.Advance();
   }
   progress.Finish();
