@@ -20,6 +20,11 @@ bool RegisterToolCommand(const ToolCommand& command);
 
 }  // namespace deeper
 
-// Registers `fn` as `deeper-tool NAME`. Use once per command, at namespace scope in its .cc file.
-#define DEEPER_TOOL_COMMAND(name, summary, fn) \
-  static const bool deeper_tool_registered_##fn = ::deeper::RegisterToolCommand({name, summary, fn})
+#define DEEPER_TOOL_CONCAT_INNER(a, b) a##b
+#define DEEPER_TOOL_CONCAT(a, b) DEEPER_TOOL_CONCAT_INNER(a, b)
+
+// Registers `fn` as `deeper-tool NAME`. Use once per command, at namespace scope in its .cc file;
+// `fn` may be a qualified name.
+#define DEEPER_TOOL_COMMAND(name, summary, fn)                                      \
+  static const bool DEEPER_TOOL_CONCAT(deeper_tool_registered_, __COUNTER__) = \
+      ::deeper::RegisterToolCommand({name, summary, fn})
