@@ -25,3 +25,5 @@ DEFINE_string(ratings, "", "raw ratings log (CSV, TSV or JSONL)");
 DEFINE_string(items, "", "item table (id -> name) for --ratings");
 DEFINE_int32(round, 1, "round K: windows K-1, K, K+1");
 DEFINE_int32(threads, 0, "intra-op threads for libtorch (0 = all cores)");
+DEFINE_string(train_config, "", "dpo-train: YAML configuration (keys in train/README.md)");
+DEFINE_bool(resume, false, "dpo-train: continue from the latest checkpoint in the output directory");

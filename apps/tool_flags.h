@@ -29,3 +29,5 @@ DECLARE_string(ratings);
 DECLARE_string(items);
 DECLARE_int32(round);
 DECLARE_int32(threads);
+DECLARE_string(train_config);
+DECLARE_bool(resume);

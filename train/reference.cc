@@ -1,0 +1,54 @@
+#include "train/reference.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "distributed/collectives/communicator.h"
+#include "model/lora.h"
+#include "model/transformer.h"
+#include "train/batching.h"
+#include "train/pair_batch.h"
+
+namespace deeper {
+
+at::Tensor ReferenceLogpsLoraOff(Transformer& model, const PairBatch& batch) {
+  at::NoGradGuard no_grad;
+  LoraDisabledScope lora_off(model);
+  return BatchLogps(model, batch);
+}
+
+void PrecomputeReferenceLogps(const Transformer& reference, std::vector<PreferencePair>& pairs, Communicator& comm,
+                              int64_t token_budget, int64_t max_pairs, int64_t pad_id) {
+  at::NoGradGuard no_grad;
+  const int64_t n = static_cast<int64_t>(pairs.size());
+  std::vector<int64_t> mine;
+  for (int64_t i = comm.rank(); i < n; i += comm.size()) mine.push_back(i);
+  // Similar lengths together: less padding, and the result does not depend on the order.
+  std::stable_sort(mine.begin(), mine.end(), [&](int64_t a, int64_t b) {
+    return PairLength(pairs[static_cast<size_t>(a)]) < PairLength(pairs[static_cast<size_t>(b)]);
+  });
+  // Rows [0, n) chosen, [n, 2n) rejected; every rank fills its own entries, zeros elsewhere, and a sum
+  // over ranks assembles the whole vector (the communicator has no all-gather).
+  at::Tensor all = at::zeros({2 * n}, at::TensorOptions().dtype(at::kDouble).device(reference.device()));
+  for (const std::vector<int64_t>& micro : MicroBatches(pairs, mine, token_budget, max_pairs)) {
+    std::vector<const PreferencePair*> batch_pairs;
+    for (int64_t i : micro) batch_pairs.push_back(&pairs[static_cast<size_t>(i)]);
+    const PairBatch batch = BuildPairBatch(batch_pairs, pad_id, reference.device());
+    const at::Tensor logps = BatchLogps(reference, batch).to(at::kDouble);
+    const at::Tensor index = at::tensor(micro, at::kLong).to(reference.device());
+    const int64_t b = static_cast<int64_t>(micro.size());
+    all.index_copy_(0, index, logps.slice(0, 0, b));
+    all.index_copy_(0, index + n, logps.slice(0, b, 2 * b));
+  }
+  comm.AllReduceSum(all);
+  const at::Tensor host = all.to(at::kCPU).contiguous();
+  const double* values = host.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i) {
+    pairs[static_cast<size_t>(i)].ref_chosen_logp = values[i];
+    pairs[static_cast<size_t>(i)].ref_rejected_logp = values[n + i];
+  }
+}
+
+}  // namespace deeper
