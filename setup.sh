@@ -19,6 +19,8 @@ PACKAGES=(
   libutf8proc-dev                           # Unicode categories and NFC for the tokenizer
   libssl-dev                                # SHA-256 of outputs
   python3-torch python3-pandas              # reference implementations for the side-by-side benchmarks
+  slurm-wlm                                 # the single-node Slurm test (slurmctld + slurmd)
+  chromium                                  # renders report.html in a test (headless screenshot)
 )
 
 missing=()

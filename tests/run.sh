@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash setup.sh
-ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure --timeout 1200 "$@"
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure --timeout 1200 -j "${TEST_JOBS:-2}" "$@"

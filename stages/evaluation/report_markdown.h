@@ -1,0 +1,16 @@
+// report.md: the evaluation in tables - MAE by round per method (all domains and per domain), the
+// average MAE reduction over the rounds relative to round 0, to the base refiner and to the best
+// baseline, seen against unseen domains, and a sanity check against the trivial baselines. Torch-free.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "stages/evaluation/mae_table.h"
+#include "stages/evaluation/report_summary.h"
+
+namespace deeper {
+
+std::string RenderReportMarkdown(const std::vector<MaeRow>& rows, const SummaryOptions& options);
+
+}  // namespace deeper

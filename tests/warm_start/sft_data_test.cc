@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "stages/persona/rating_scale.h"
+#include "stages/warm_start/sft_data.h"
+#include "test_support.h"
+#include "world/persona.h"
+#include "world/world_tokenizer.h"
+
+namespace deeper {
+namespace {
+
+class SftDataTest : public ::testing::Test {
+ protected:
+  SftDataTest()
+      : config_(testing::QuickstartWorldConfig({"world.train_users=8", "world.eval_users=2"})),
+        world_(world::ParseWorldSettings("train_users=8,eval_users=2")),
+        files_(world::BuildWorldTokenizer(world_.lexicon(), world_.config().item_type)),
+        tokenizer_(Tokenizer::FromJson(files_.tokenizer_json, files_.tokenizer_config_json, "world tokenizer")),
+        teachers_(world_.lexicon(), world_.config().persona_style),
+        renderer_(tokenizer_, "llama3", PromptSetFromConfig(config_)) {}
+
+  WorldTaskContext Task() const { return {&world_, &teachers_, &renderer_, "1 to 5", 9}; }
+
+  Config config_;
+  world::SimWorld world_;
+  world::TokenizerFiles files_;
+  Tokenizer tokenizer_;
+  world::PersonaTeachers teachers_;
+  PromptRenderer renderer_;
+};
+
+TEST_F(SftDataTest, PredictorTargetsAreOneRatingTokenAndVaried) {
+  PredictorDataOptions options;
+  options.examples = 400;
+  const auto examples = PredictorExamples(Task(), options);
+  ASSERT_EQ(examples.size(), 400u);
+  std::set<std::string> ratings;
+  for (const auto& e : examples) {
+    ASSERT_EQ(e.completion.size(), 2u);
+    EXPECT_EQ(e.completion[1], renderer_.end_of_turn());
+    ratings.insert(tokenizer_.Decode({static_cast<int32_t>(e.completion[0])}, false));
+  }
+  EXPECT_EQ(ratings, (std::set<std::string>{"1", "2", "3", "4", "5"}));
+  const auto again = PredictorExamples(Task(), options);  // deterministic
+  for (size_t i = 0; i < examples.size(); ++i) {
+    EXPECT_EQ(examples[i].prompt, again[i].prompt);
+    EXPECT_EQ(examples[i].completion, again[i].completion);
+  }
+}
+
+TEST_F(SftDataTest, RefinerCompletionsAreWellFormedPersonas) {
+  RefinerDataOptions options;
+  RefinerDataCounts counts;
+  const auto examples = RefinerExamples(Task(), options, &counts);
+  const int64_t users = 8, rounds = 4;  // train windows W0..W4: refine rounds 1..4
+  EXPECT_EQ(counts.init, users * options.init_samples);
+  EXPECT_EQ(counts.refine, users * rounds * options.refine_samples);
+  EXPECT_GT(counts.hierarchical_merge, 0);
+  EXPECT_LT(counts.hierarchical_merge, users * rounds);  // baseline_share 0.5 of the contexts
+  EXPECT_EQ(counts.hierarchical_merge, counts.full_regeneration);
+  for (const auto& e : examples) {
+    ASSERT_EQ(e.completion.back(), renderer_.end_of_turn());
+    std::vector<int32_t> ids(e.completion.begin(), e.completion.end() - 1);
+    const std::string persona = tokenizer_.Decode(ids, false);
+    EXPECT_TRUE(world::ParsePersona(persona, world_.lexicon(), world_.config().persona_style).ok) << persona;
+  }
+}
+
+TEST_F(SftDataTest, CorruptedPersonasAreRejectedByTheGrammar) {
+  world::KeyedRng rng(4);
+  for (int i = 0; i < 50; ++i) {
+    const std::string valid = world::RenderPersona(RandomTastes(world_.lexicon().num_genres(), &rng), world_.lexicon(),
+                                                   world_.config().persona_style);
+    const std::string bad = CorruptPersona(valid, world_.lexicon(), world_.config().persona_style, &rng);
+    EXPECT_FALSE(world::ParsePersona(bad, world_.lexicon(), world_.config().persona_style).ok) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace deeper
