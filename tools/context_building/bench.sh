@@ -5,18 +5,16 @@
 #
 #   tools/context_building/bench.sh [RELEASE_DIR]
 #
-# RELEASE_DIR defaults to ../shared/data/deeper next to the repository, else the copies in
-# tests/data/context_building/deeper. Environment: ROWS (ratings log rows, default 20000000),
-# REPEAT (3), BUILD (build directory, default build-ctx), PYTHON (an interpreter with pandas).
+# RELEASE_DIR (the release's domain folders) defaults to the copies in tests/data/context_building/deeper. Environment: ROWS (ratings log rows, default 20000000),
+# REPEAT (3), BUILD (build directory, default build), PYTHON (an interpreter with pandas).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-release=${1:-$repo/../shared/data/deeper}
-[ -d "$release" ] || release=$repo/tests/data/context_building/deeper
+release=${1:-$repo/tests/data/context_building/deeper}
 rows=${ROWS:-20000000}
 repeat=${REPEAT:-3}
-build=${BUILD:-build-ctx}
+build=${BUILD:-build}
 
 bench=""
 for candidate in "$repo/$build/bin/bench_contexts" "$repo/$build/tools/context_building/bench_contexts"; do
