@@ -12,7 +12,8 @@
 // uniform u in [0, 1) (24 random bits, exact in fp32) picks the token by inverse CDF over the filtered
 // distribution in descending-probability order (vocabulary order when nothing is filtered).
 //
-// Everything runs as tensor ops on the logits' device: no host synchronisation per step.
+// On accelerators everything runs as tensor ops on the logits' device (no host synchronisation per
+// step); on the CPU, where the host and the device are the same, plain loops do the same work faster.
 #pragma once
 
 #include <ATen/core/Tensor.h>
