@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/key_values.h"
 #include "common/files.h"
 
 namespace deeper {
@@ -395,13 +396,7 @@ bool ApplyOne(ModelConfig* c, const std::string& key, const std::string& value) 
 
 void ApplyConfigOverrides(ModelConfig* config, const std::string& overrides) {
   bool head_dim_set = false;
-  std::stringstream in(overrides);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (item.empty()) continue;
-    const size_t eq = item.find('=');
-    DEEPER_REQUIRE(eq != std::string::npos && eq > 0, "--set: '", item, "' is not key=value");
-    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+  for (const auto& [key, value] : ParseKeyValueList(overrides, "--set")) {
     DEEPER_REQUIRE(ApplyOne(config, key, value), "--set: unknown config key '", key, "'");
     head_dim_set |= key == "head_dim";
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/key_values.h"
 #include "common/files.h"
 #include "world/lexicon.h"
 
@@ -167,16 +168,8 @@ void ApplyWorldSetting(const std::string& key, const std::string& value, WorldCo
 }
 
 WorldConfig ParseWorldSettings(const std::string& settings, WorldConfig base) {
-  size_t start = 0;
-  while (start < settings.size()) {
-    size_t end = settings.find(',', start);
-    if (end == std::string::npos) end = settings.size();
-    const std::string pair = settings.substr(start, end - start);
-    start = end + 1;
-    if (pair.empty()) continue;
-    const size_t eq = pair.find('=');
-    DEEPER_REQUIRE(eq != std::string::npos, "world settings: '", pair, "' is not key=value");
-    ApplyWorldSetting(pair.substr(0, eq), pair.substr(eq + 1), &base);
+  for (const auto& [key, value] : ParseKeyValueList(settings, "world settings")) {
+    ApplyWorldSetting(key, value, &base);
   }
   ValidateWorldConfig(base);
   return base;

@@ -13,6 +13,7 @@
 #include "apps/command_registry.h"
 #include "apps/tool_flags.h"
 #include "common/error.h"
+#include "common/key_values.h"
 #include "common/files.h"
 #include "stages/context_building/deeper_csv_reader.h"
 #include "stages/context_building/deeper_rounds_reader.h"
@@ -88,17 +89,7 @@ void ApplySetting(const std::string& key, const std::string& value, RatingsLogOp
 
 RatingsLogOptions ParseSettings(const std::string& settings) {
   RatingsLogOptions options;
-  size_t start = 0;
-  while (start < settings.size()) {
-    size_t end = settings.find(',', start);
-    if (end == std::string::npos) end = settings.size();
-    const std::string pair = settings.substr(start, end - start);
-    start = end + 1;
-    if (pair.empty()) continue;
-    const size_t eq = pair.find('=');
-    DEEPER_REQUIRE(eq != std::string::npos, "--set: '", pair, "' is not key=value");
-    ApplySetting(pair.substr(0, eq), pair.substr(eq + 1), &options);
-  }
+  for (const auto& [key, value] : ParseKeyValueList(settings, "--set")) ApplySetting(key, value, &options);
   return options;
 }
 

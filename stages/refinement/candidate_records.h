@@ -16,23 +16,15 @@
 #include <vector>
 
 #include "pipeline/shard.h"
-#include "stages/persona/persona_generation.h"
+#include "stages/persona/persona_records.h"
 
 namespace deeper {
 
-struct CandidateRecord {
-  std::string id;
-  std::string dataset_name;
-  std::string item_type;
-  std::string split;
+// A persona record (the candidate S_k^j in `persona`) plus where it comes from in the sampling.
+struct CandidateRecord : PersonaRecord {
   int64_t iteration = 0;
-  int64_t window = 0;
   int64_t candidate = 0;
   uint64_t sampling_key = 0;
-  std::string old_persona;
-  std::vector<double> predicted;
-  std::vector<int64_t> prompt_ids;
-  PersonaCandidate persona;
 };
 
 ShardWriter CandidateRecordsToShard(const std::vector<CandidateRecord>& records);
