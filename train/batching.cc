@@ -85,12 +85,10 @@ std::vector<int64_t> EpochOrder(const std::vector<int64_t>& train, uint64_t seed
   return order;
 }
 
-std::vector<int64_t> RankSlice(const std::vector<int64_t>& global_batch, int rank, int world_size) {
-  const size_t n = global_batch.size();
-  DEEPER_REQUIRE(world_size > 0 && n % static_cast<size_t>(world_size) == 0, "a global batch of ", n,
-                 " pairs does not split evenly over ", world_size, " ranks");
-  const size_t per_rank = n / static_cast<size_t>(world_size);
-  return std::vector<int64_t>(global_batch.begin() + rank * per_rank, global_batch.begin() + (rank + 1) * per_rank);
+UnitRange RankShare(int64_t n, int rank, int world_size) {
+  DEEPER_REQUIRE(world_size > 0 && rank >= 0 && rank < world_size && n >= 0, "RankShare: rank ", rank,
+                 " of ", world_size, " ranks, ", n, " micro-batches");
+  return {rank * n / world_size, (rank + 1) * n / world_size};
 }
 
 int64_t PairLength(const PreferencePair& pair) {

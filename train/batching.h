@@ -1,5 +1,5 @@
 // Which pairs go where: truncation to a cutoff length, the validation split, the per-epoch order,
-// each rank's slice of a global batch and micro-batches by token budget. Torch-free, and independent of
+// micro-batches by token budget and each rank's share of them. Torch-free, and independent of
 // the world size wherever the math allows, so a run gives the same trajectory on 1 or N ranks.
 #pragma once
 
@@ -37,9 +37,14 @@ Split SplitPairs(int64_t n, double val_fraction, uint64_t seed);
 // The order of the training pairs in an epoch: a permutation keyed by (seed, epoch).
 std::vector<int64_t> EpochOrder(const std::vector<int64_t>& train, uint64_t seed, int64_t epoch);
 
-// Rank `rank`'s contiguous slice [rank * B / W, (rank + 1) * B / W) of a global batch of B pairs, so
-// that the pairs of one optimizer step are the same whatever the world size. B % W must be 0.
-std::vector<int64_t> RankSlice(const std::vector<int64_t>& global_batch, int rank, int world_size);
+// Rank `rank`'s contiguous share [rank * n / W, (rank + 1) * n / W) of n micro-batches: ranks take whole
+// micro-batches, so the micro-batches (and hence the numbers each one computes) are the same whatever
+// the world size. With fewer micro-batches than ranks some ranks get none.
+struct UnitRange {
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+UnitRange RankShare(int64_t n, int rank, int world_size);
 
 // Splits an ordered list of pairs into micro-batches: consecutive pairs while the padded size of the
 // stacked batch (2 * pairs * longest sequence) stays within `token_budget` and the count within

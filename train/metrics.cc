@@ -35,7 +35,21 @@ void DpoMetricSums::Add(const DpoLossOutput& out) {
   sums_.add_(rows.sum(1));
 }
 
-void DpoMetricSums::Reduce(Communicator& comm) { comm.AllReduceSum(sums_); }
+DpoMetricSums DpoMetricSums::InUnitOrder(Communicator& comm, const std::vector<DpoMetricSums>& mine, int64_t first,
+                                         int64_t total, c10::Device device) {
+  at::NoGradGuard no_grad;
+  at::Tensor rows = at::zeros({static_cast<int64_t>(mine.size()), kCount + 1}, at::TensorOptions().dtype(at::kDouble).device(device));
+  for (size_t i = 0; i < mine.size(); ++i) rows[static_cast<int64_t>(i)].copy_(mine[i].sums_);
+  const at::Tensor all = AssembleRows(comm, rows, first, total).to(at::kCPU).contiguous();
+  const double* v = all.data_ptr<double>();
+  std::vector<double> sums(kCount + 1, 0.0);
+  for (int64_t u = 0; u < total; ++u) {
+    for (int64_t k = 0; k <= kCount; ++k) sums[static_cast<size_t>(k)] += v[u * (kCount + 1) + k];
+  }
+  DpoMetricSums out(device);
+  out.sums_.copy_(at::tensor(sums, at::kDouble));
+  return out;
+}
 
 double DpoMetricSums::pairs() const { return sums_[kCount].item<double>(); }
 

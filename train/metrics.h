@@ -1,4 +1,4 @@
-// DPO metrics with TRL's names, reduced over ranks so every rank holds identical numbers, and the
+// DPO metrics with TRL's names, summed over ranks so every rank holds identical numbers, and the
 // metrics.jsonl log (one JSON object per line: step, epoch, then the metrics).
 #pragma once
 
@@ -24,8 +24,11 @@ class DpoMetricSums {
   explicit DpoMetricSums(c10::Device device);
   // Adds the B pairs of one micro-batch (`losses` are the per-pair losses).
   void Add(const DpoLossOutput& out);
-  // Sums over ranks; afterwards every rank holds the same sums.
-  void Reduce(Communicator& comm);
+  // The sums of every rank's micro-batches, added in micro-batch order: every rank gets the same
+  // numbers, and the same ones whatever the world size. `mine` holds this rank's micro-batches
+  // [first, first + mine.size()) of `total` (collective).
+  static DpoMetricSums InUnitOrder(Communicator& comm, const std::vector<DpoMetricSums>& mine, int64_t first,
+                                   int64_t total, c10::Device device);
   // Means over the pairs, named as TRL names them, each prefixed with `prefix` ("" or "eval_").
   Metrics Means(const std::string& prefix) const;
   double pairs() const;

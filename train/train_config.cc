@@ -64,6 +64,7 @@ const std::vector<Field>& Fields() {
       {"cutoff_len", &TrainConfig::cutoff_len},
       {"max_prompt_len", &TrainConfig::max_prompt_len},
       {"bucket_mb", &TrainConfig::bucket_mb},
+      {"exact_gradient_sum", &TrainConfig::exact_gradient_sum},
       {"val_size", &TrainConfig::val_size},
       {"eval_steps", &TrainConfig::eval_steps},
       {"save_steps", &TrainConfig::save_steps},

@@ -58,7 +58,10 @@ struct TrainConfig {
   int64_t micro_batch_tokens = 0;    // padded-token budget per forward (2 * pairs * length); 0 = none.
   int64_t cutoff_len = 2048;
   int64_t max_prompt_len = 0;        // 0 = cutoff_len / 2.
-  int64_t bucket_mb = 25;            // gradient all-reduce bucket size.
+  int64_t bucket_mb = 25;            // gradient all-reduce bucket size (exact_gradient_sum: false).
+  // Sum micro-batch gradients in fixed point: bit-identical weights on any number of ranks, at the cost
+  // of one fp32 gradient copy per micro-batch a rank runs (false: bucketed float all-reduce).
+  bool exact_gradient_sum = true;
 
   // ---- evaluation, logging, checkpoints
   double val_size = 0.0;             // fraction of pairs held out (LLaMA-Factory's val_size < 1).

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "distributed/collectives/communicator.h"
+#include "distributed/collectives/exact_gradient_sum.h"
 #include "distributed/collectives/gradient_bucketer.h"
 #include "model/lora.h"
 #include "model/runtime.h"
@@ -85,6 +86,8 @@ class DpoRun {
   void TrainStep(int64_t step);
   at::Tensor MicroBatchLoss(const std::vector<int64_t>& indices, int64_t step, int64_t micro, double scale,
                             DpoMetricSums& sums);
+  void ReduceGradients();
+  std::vector<std::vector<int64_t>> MicroBatchesOf(const std::vector<int64_t>& indices) const;
   DpoLossOutput BatchLoss(const PairBatch& batch);
   Metrics Evaluate();
   void Log(int64_t step, const Metrics& metrics, bool print);
@@ -112,7 +115,8 @@ class DpoRun {
   std::optional<LoraConfig> lora_;
   std::vector<at::Tensor> trainable_;
   std::unique_ptr<AdamW> optimizer_;
-  std::unique_ptr<GradientBucketer> bucketer_;
+  std::unique_ptr<GradientBucketer> bucketer_;   // exact_gradient_sum: false
+  std::unique_ptr<ExactGradientSum> exact_sum_;  // exact_gradient_sum: true
   int64_t epoch_cached_ = -1;
   std::vector<int64_t> epoch_order_;
   int64_t last_saved_ = -1;
@@ -146,10 +150,6 @@ void DpoRun::ValidateResume() const {
                    now[key].dump(), ", the checkpoint was trained with ",
                    saved.contains(key) ? saved[key].dump() : "(absent)");
   }
-  DEEPER_REQUIRE(resumed_.global_batch_size % comm_.size() == 0, *resume_from_, ": its global batch of ",
-                 resumed_.global_batch_size, " pairs does not split over ", comm_.size(),
-                 " ranks; resume with a world size that divides it (it was written by ", resumed_.world_size,
-                 " ranks)");
 }
 
 void DpoRun::LoadData() {
@@ -211,8 +211,6 @@ void DpoRun::PlanSteps() {
                   : config_.global_batch_size > 0
                       ? config_.global_batch_size
                       : config_.per_device_train_batch_size * config_.gradient_accumulation_steps * comm_.size();
-  DEEPER_REQUIRE(global_batch_ % comm_.size() == 0, "global batch of ", global_batch_, " pairs does not split over ",
-                 comm_.size(), " ranks");
   DEEPER_REQUIRE(n_train >= global_batch_, config_.pairs, ": ", n_train, " training pairs, fewer than one global batch (",
                  global_batch_, ")");
   steps_per_epoch_ = n_train / global_batch_;  // the incomplete last batch is dropped
@@ -263,7 +261,11 @@ void DpoRun::SetUpOptimizer() {
   BroadcastParameters(comm_, trainable_);
   AdamWOptions options{config_.adam_beta1, config_.adam_beta2, config_.adam_epsilon, config_.weight_decay};
   optimizer_ = std::make_unique<AdamW>(model_->NamedParameters(is_lora() ? ParamSet::kLora : ParamSet::kBase), options);
-  bucketer_ = std::make_unique<GradientBucketer>(comm_, trainable_, config_.bucket_mb << 20);
+  if (config_.exact_gradient_sum) {
+    exact_sum_ = std::make_unique<ExactGradientSum>(comm_, trainable_);
+  } else {
+    bucketer_ = std::make_unique<GradientBucketer>(comm_, trainable_, config_.bucket_mb << 20);
+  }
   if (resume_from_) LoadOptimizerState(*resume_from_, *optimizer_, resumed_.global_step);
 }
 
@@ -277,11 +279,15 @@ DpoLossOutput DpoRun::BatchLoss(const PairBatch& batch) {
   return ComputeDpoLoss(inputs, loss_options_);
 }
 
+std::vector<std::vector<int64_t>> DpoRun::MicroBatchesOf(const std::vector<int64_t>& indices) const {
+  return MicroBatches(pairs_, indices, config_.micro_batch_tokens, config_.per_device_train_batch_size);
+}
+
 at::Tensor DpoRun::MicroBatchLoss(const std::vector<int64_t>& indices, int64_t step, int64_t micro, double scale,
                                   DpoMetricSums& sums) {
-  // Dropout masks keyed by (seed, step, rank, micro-batch): a resume draws the same ones.
-  at::manual_seed(MixKey(MixKey(config_.seed, static_cast<uint64_t>(step)),
-                         (static_cast<uint64_t>(comm_.rank()) << 32) | static_cast<uint64_t>(micro)));
+  // Dropout masks keyed by (seed, step, micro-batch of the global batch): a resume, or a run on another
+  // number of ranks, draws the same ones.
+  at::manual_seed(MixKey(MixKey(config_.seed, static_cast<uint64_t>(step)), static_cast<uint64_t>(micro)));
   std::vector<const PreferencePair*> batch_pairs;
   for (int64_t i : indices) batch_pairs.push_back(&pairs_[static_cast<size_t>(i)]);
   const PairBatch batch = BuildPairBatch(batch_pairs, 0, device_);
@@ -290,6 +296,17 @@ at::Tensor DpoRun::MicroBatchLoss(const std::vector<int64_t>& indices, int64_t s
   return out.losses.sum() * scale;
 }
 
+void DpoRun::ReduceGradients() {
+  if (exact_sum_) {
+    exact_sum_->Finish();
+  } else {
+    bucketer_->AllReduceMeanGradients();
+  }
+}
+
+// The global batch is cut into micro-batches independently of the world size and each rank runs a
+// contiguous share of them, so every micro-batch computes the same numbers on any number of ranks; the
+// exact gradient sum then makes the step itself independent of the world size.
 void DpoRun::TrainStep(int64_t step) {
   const int64_t epoch = step / steps_per_epoch_;
   if (epoch != epoch_cached_) {
@@ -298,21 +315,28 @@ void DpoRun::TrainStep(int64_t step) {
   }
   const int64_t first = (step % steps_per_epoch_) * global_batch_;
   const std::vector<int64_t> global(epoch_order_.begin() + first, epoch_order_.begin() + first + global_batch_);
-  const std::vector<int64_t> mine = RankSlice(global, comm_.rank(), comm_.size());
-  const double scale = 1.0 / static_cast<double>(mine.size());
+  const auto micro_batches = MicroBatchesOf(global);
+  const int64_t n_micro = static_cast<int64_t>(micro_batches.size());
+  const UnitRange share = RankShare(n_micro, comm_.rank(), comm_.size());
+  if (step == 0 && is_root() && n_micro < comm_.size()) {
+    std::cerr << "dpo-train: a step has " << n_micro << " micro-batches for " << comm_.size() << " ranks; "
+              << comm_.size() - n_micro << " ranks idle (lower per_device_train_batch_size or raise the global batch)\n";
+  }
+  // The bucketed all-reduce averages over ranks; the exact sum adds.
+  const double scale = (exact_sum_ ? 1.0 : static_cast<double>(comm_.size())) / static_cast<double>(global_batch_);
   model_->SetTraining(true);
   optimizer_->ZeroGrad();
-  DpoMetricSums sums(device_);
-  const auto micro_batches = MicroBatches(pairs_, mine, config_.micro_batch_tokens, config_.per_device_train_batch_size);
-  for (size_t m = 0; m < micro_batches.size(); ++m) {
-    MicroBatchLoss(micro_batches[m], step, static_cast<int64_t>(m), scale, sums).backward();
+  std::vector<DpoMetricSums> sums;
+  for (int64_t m = share.begin; m < share.end; ++m) {
+    sums.emplace_back(device_);
+    MicroBatchLoss(micro_batches[static_cast<size_t>(m)], step, m, scale, sums.back()).backward();
+    if (exact_sum_) exact_sum_->Capture();
   }
-  bucketer_->AllReduceMeanGradients();
+  ReduceGradients();
   const double grad_norm = ClipGradNorm(trainable_, config_.max_grad_norm);
   const double lr = schedule_.At(step);
   optimizer_->Step(lr);
-  sums.Reduce(comm_);
-  Metrics metrics = sums.Means("");
+  Metrics metrics = DpoMetricSums::InUnitOrder(comm_, sums, share.begin, n_micro, device_).Means("");
   metrics.emplace_back("grad_norm", grad_norm);
   metrics.emplace_back("learning_rate", lr);
   summary_.last_metrics = metrics;
@@ -330,18 +354,17 @@ void DpoRun::TrainStep(int64_t step) {
 Metrics DpoRun::Evaluate() {
   at::NoGradGuard no_grad;
   model_->SetTraining(false);
-  std::vector<int64_t> mine;
-  for (size_t i = static_cast<size_t>(comm_.rank()); i < split_.val.size(); i += static_cast<size_t>(comm_.size())) {
-    mine.push_back(split_.val[i]);
-  }
-  DpoMetricSums sums(device_);
-  for (const auto& indices : MicroBatches(pairs_, mine, config_.micro_batch_tokens, config_.per_device_train_batch_size)) {
+  const auto micro_batches = MicroBatchesOf(split_.val);
+  const int64_t n_micro = static_cast<int64_t>(micro_batches.size());
+  const UnitRange share = RankShare(n_micro, comm_.rank(), comm_.size());
+  std::vector<DpoMetricSums> sums;
+  for (int64_t m = share.begin; m < share.end; ++m) {
     std::vector<const PreferencePair*> batch_pairs;
-    for (int64_t i : indices) batch_pairs.push_back(&pairs_[static_cast<size_t>(i)]);
-    sums.Add(BatchLoss(BuildPairBatch(batch_pairs, 0, device_)));
+    for (int64_t i : micro_batches[static_cast<size_t>(m)]) batch_pairs.push_back(&pairs_[static_cast<size_t>(i)]);
+    sums.emplace_back(device_);
+    sums.back().Add(BatchLoss(BuildPairBatch(batch_pairs, 0, device_)));
   }
-  sums.Reduce(comm_);
-  Metrics metrics = sums.Means("eval_");
+  Metrics metrics = DpoMetricSums::InUnitOrder(comm_, sums, share.begin, n_micro, device_).Means("eval_");
   summary_.last_eval = metrics;
   return metrics;
 }

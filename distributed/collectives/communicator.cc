@@ -1,5 +1,6 @@
 #include "distributed/collectives/communicator.h"
 
+#include <ATen/ops/zeros.h>
 #include <c10/core/GradMode.h>
 
 #include "common/error.h"
@@ -52,6 +53,18 @@ std::unique_ptr<Communicator> MakeCommunicator(c10::Device device) {
   }
   Fail("MakeCommunicator on rank ", world.rank(), ": no communicator for ", device.str(),
        " tensors (supported: cpu via MPI, cuda via NCCL)");
+}
+
+at::Tensor AssembleRows(Communicator& comm, const at::Tensor& mine, int64_t first_row, int64_t total_rows) {
+  DEEPER_REQUIRE(mine.defined() && mine.dim() >= 1, "AssembleRows on rank ", comm.rank(), ": needs a tensor of rows");
+  DEEPER_REQUIRE(first_row >= 0 && first_row + mine.size(0) <= total_rows, "AssembleRows on rank ", comm.rank(),
+                 ": rows [", first_row, ", ", first_row + mine.size(0), ") are outside [0, ", total_rows, ")");
+  std::vector<int64_t> shape = mine.sizes().vec();
+  shape[0] = total_rows;
+  at::Tensor all = at::zeros(shape, mine.options());
+  if (mine.size(0) > 0) all.narrow(0, first_row, mine.size(0)).copy_(mine);
+  comm.AllReduceSum(all);
+  return all;
 }
 
 }  // namespace deeper

@@ -10,6 +10,7 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,11 @@ class Communicator {
 //   rank: the device's index if it has one, else the rank's index on its node).
 // Under an MPI launcher World::Init must have been called first.
 std::unique_ptr<Communicator> MakeCommunicator(c10::Device device);
+
+// Every rank holds rows [first_row, first_row + mine.size(0)) of a [total_rows, ...] tensor; returns the
+// whole tensor on every rank. Exact: each element is a sum in which all terms but one are zeros. Meant
+// for small tensors (it all-reduces the whole). `mine` may have zero rows.
+at::Tensor AssembleRows(Communicator& comm, const at::Tensor& mine, int64_t first_row, int64_t total_rows);
 
 // Whether AllReduceSum supports the dtype on every backend: float, double, bfloat16, half, int, long.
 bool IsReducibleDtype(at::ScalarType type);

@@ -18,21 +18,6 @@ same_shards() {
   echo "identical: $(wc -l <<< "$list_a") shard files"
 }
 
-# Like same_shards, for the shards of the named stages only: same_stage_shards A B stage...
-same_stage_shards() {
-  local a=$1 b=$2
-  shift 2
-  local n=0
-  for stage in "$@"; do
-    for f in "$a/$stage"/*.h5; do
-      [[ -e "$f" ]] || fail "no shards of $stage in $a"
-      cmp -s "$f" "$b/$stage/$(basename "$f")" || fail "$stage/$(basename "$f") differs between $a and $b"
-      n=$((n + 1))
-    done
-  done
-  echo "identical: $n shard files of $*"
-}
-
 # Waits until at least $2 files match glob $1 (up to 60 s).
 wait_for_files() {
   local pattern=$1 count=$2

@@ -1,5 +1,7 @@
 // Data-parallel training under `mpirun -np 2`: both ranks end with bit-identical weights and metrics; two
-// ranks with micro-batch b follow one rank with micro-batch 2b; a two-rank checkpoint resumes on one rank.
+// ranks train to the same bits as one rank with the same global batch (exact gradient sum, even and
+// uneven shares, full and LoRA with dropout); with the float all-reduce they agree to rounding; a
+// two-rank checkpoint resumes on one rank to the same bits.
 // Every rank runs every test; rank 0's copy of a value is broadcast and compared on each rank.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -96,16 +98,50 @@ TEST_F(TrainMpi, RanksHoldBitIdenticalWeightsAndMetrics) {
   EXPECT_TRUE(at::equal(root_metrics, metrics)) << "rank " << g_comm->rank() << " logged other metrics";
 }
 
-TEST_F(TrainMpi, TwoRanksOfBEqualOneRankOf2B) {
-  const int64_t b = 3;
-  TrainConfig two = Config(dir_ + "/two_b");
-  two.max_steps = 4;
-  two.per_device_train_batch_size = b;
+// Every rank trains the same config on 2 ranks and alone; both must give the same bits.
+void ExpectOneRankEqualsTwo(TrainConfig two, const std::string& dir, const std::string& what) {
   const RunResult distributed = Train(two, *g_comm);
+  TrainConfig one = two;
+  one.output_dir = dir + "_one_rank" + std::to_string(g_comm->rank());
+  LocalCommunicator local;
+  const RunResult single = Train(one, local);
+  EXPECT_TRUE(at::equal(distributed.weights, single.weights))
+      << what << ": max |weight diff| " << (distributed.weights - single.weights).abs().max().item<double>();
+  EXPECT_EQ(distributed.metrics, single.metrics) << what;
+}
 
-  TrainConfig one = Config(dir_ + "/one_2b_rank" + std::to_string(g_comm->rank()));
-  one.max_steps = 4;
-  one.per_device_train_batch_size = 2 * b;
+TEST_F(TrainMpi, TwoRanksTrainToTheBitsOfOneRank) {
+  TrainConfig even = Config(dir_ + "/even");  // 4 micro-batches: two each
+  even.max_steps = 4;
+  even.per_device_train_batch_size = 3;
+  even.global_batch_size = 12;
+  ExpectOneRankEqualsTwo(even, dir_ + "/even", "full, 2 + 2 micro-batches");
+
+  TrainConfig uneven = Config(dir_ + "/uneven");  // 3 micro-batches: one and two
+  uneven.max_steps = 3;
+  uneven.per_device_train_batch_size = 3;
+  uneven.global_batch_size = 9;
+  ExpectOneRankEqualsTwo(uneven, dir_ + "/uneven", "full, 1 + 2 micro-batches");
+
+  TrainConfig lora = Config(dir_ + "/lora");  // dropout masks keyed by micro-batch, not by rank
+  lora.finetuning_type = "lora";
+  lora.lora_dropout = 0.1;
+  lora.max_steps = 3;
+  lora.per_device_train_batch_size = 2;
+  lora.global_batch_size = 8;
+  ExpectOneRankEqualsTwo(lora, dir_ + "/lora", "lora with dropout");
+}
+
+TEST_F(TrainMpi, FloatAllReduceAgreesWithOneRankToRounding) {
+  TrainConfig two = Config(dir_ + "/float_two");
+  two.exact_gradient_sum = false;
+  two.max_steps = 4;
+  two.per_device_train_batch_size = 3;
+  two.global_batch_size = 6;
+  const RunResult distributed = Train(two, *g_comm);
+  TrainConfig one = two;
+  one.output_dir = dir_ + "/float_one_rank" + std::to_string(g_comm->rank());
+  one.per_device_train_batch_size = 6;  // another micro-batching too
   LocalCommunicator local;
   const RunResult single = Train(one, local);
   const double diff = (distributed.weights - single.weights).abs().max().item<double>();
@@ -114,8 +150,7 @@ TEST_F(TrainMpi, TwoRanksOfBEqualOneRankOf2B) {
   for (size_t i = 0; i < single.metrics.size(); ++i) {
     EXPECT_NEAR(distributed.metrics[i], single.metrics[i], 1e-5 * std::max(1.0, std::abs(single.metrics[i])));
   }
-  if (g_comm->rank() == 0) std::printf("2 ranks x %lld vs 1 rank x %lld: max |weight diff| %.3g\n",
-                                       static_cast<long long>(b), static_cast<long long>(2 * b), diff);
+  if (g_comm->rank() == 0) std::printf("float all-reduce, 2 ranks x 3 vs 1 rank x 6: max |weight diff| %.3g\n", diff);
 }
 
 TEST_F(TrainMpi, TwoRankCheckpointResumesOnOneRank) {
@@ -139,7 +174,7 @@ TEST_F(TrainMpi, TwoRankCheckpointResumesOnOneRank) {
     const RunResult resumed = Train(one, local);
     const double diff = (straight.weights - resumed.weights).abs().max().item<double>();
     std::printf("2-rank run resumed on 1 rank: max |weight diff| %.3g\n", diff);
-    EXPECT_LT(diff, 1e-5);
+    EXPECT_TRUE(at::equal(straight.weights, resumed.weights)) << "max |weight diff| " << diff;
   }
 }
 

@@ -75,12 +75,21 @@ TEST(Ordering, SplitHoldsOutTheFraction) {
   EXPECT_THROW(SplitPairs(10, 1.0, 1), Error);
 }
 
-TEST(Ordering, RankSlicesAreContiguousAndCoverTheBatch) {
-  const std::vector<int64_t> batch = {5, 3, 9, 1, 7, 2};
-  EXPECT_EQ(RankSlice(batch, 0, 2), (std::vector<int64_t>{5, 3, 9}));
-  EXPECT_EQ(RankSlice(batch, 1, 2), (std::vector<int64_t>{1, 7, 2}));
-  EXPECT_EQ(RankSlice(batch, 0, 1), batch);
-  EXPECT_THROW(RankSlice(batch, 0, 4), Error);
+TEST(Ordering, RankSharesAreContiguousAndCoverEveryMicroBatchOnce) {
+  for (int64_t n : {0, 1, 2, 5, 8}) {
+    for (int world : {1, 2, 3, 4}) {
+      int64_t next = 0;
+      for (int rank = 0; rank < world; ++rank) {
+        const UnitRange share = RankShare(n, rank, world);
+        EXPECT_EQ(share.begin, next) << n << " micro-batches, rank " << rank << " of " << world;
+        EXPECT_LE(share.end - share.begin, (n + world - 1) / world);
+        next = share.end;
+      }
+      EXPECT_EQ(next, n) << n << " micro-batches over " << world << " ranks";
+    }
+  }
+  EXPECT_THROW(RankShare(4, 2, 2), Error);
+  EXPECT_THROW(RankShare(-1, 0, 1), Error);
 }
 
 TEST(Ordering, MicroBatchesRespectTheTokenBudget) {
