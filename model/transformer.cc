@@ -81,8 +81,10 @@ at::Tensor Transformer::ForwardHidden(const at::Tensor& input_ids, const at::Ten
   const at::Tensor mask = ops::AttentionMask(key_valid, start, s);
   const auto [cos, sin] = ops::RopeCosSin(inv_freq_, positions, dtype_);
   at::Tensor x = at::embedding(embed_tokens_, ids);
+  const bool checkpoint = checkpoint_layers_ && cache == nullptr && at::GradMode::is_enabled();
   for (size_t i = 0; i < layers_.size(); ++i) {
-    x = Layer(layers_[i], static_cast<int64_t>(i), x, cos, sin, mask, cache);
+    x = checkpoint ? CheckpointedLayer(layers_[i], static_cast<int64_t>(i), x, cos, sin, mask)
+                   : Layer(layers_[i], static_cast<int64_t>(i), x, cos, sin, mask, cache);
   }
   if (cache != nullptr) cache->EndAppend(s);
   return ops::RmsNorm(x, norm_, config_.rms_norm_eps);

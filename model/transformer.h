@@ -125,6 +125,11 @@ class Transformer {
   // Training mode enables LoRA dropout; off by default.
   void SetTraining(bool training) { training_ = training; }
   bool training() const { return training_; }
+  // Activation checkpointing (HF's gradient_checkpointing): when autograd records a forward without a
+  // cache, each decoder layer keeps only its input and recomputes its activations during backward
+  // (with the same dropout draws). Costs about one more forward; saves all but one layer's activations.
+  void SetActivationCheckpointing(bool on) { checkpoint_layers_ = on; }
+  bool activation_checkpointing() const { return checkpoint_layers_; }
   // With LoRA attached, false computes the base model (the DPO reference pass). See LoraDisabledScope.
   void SetLoraEnabled(bool enabled) { lora_enabled_ = enabled; }
   bool lora_enabled() const { return lora_enabled_; }
@@ -140,6 +145,9 @@ class Transformer {
   Transformer(ModelConfig config, c10::Device device, c10::ScalarType dtype);
   at::Tensor Layer(const DecoderLayer& layer, int64_t index, const at::Tensor& x, const at::Tensor& cos,
                    const at::Tensor& sin, const at::Tensor& mask, KvCache* cache) const;
+  // Layer() under activation checkpointing; defined in model/activation_checkpoint.cc.
+  at::Tensor CheckpointedLayer(const DecoderLayer& layer, int64_t index, const at::Tensor& x, const at::Tensor& cos,
+                               const at::Tensor& sin, const at::Tensor& mask) const;
   at::Tensor Attention(const DecoderLayer& layer, int64_t index, const at::Tensor& x, const at::Tensor& cos,
                        const at::Tensor& sin, const at::Tensor& mask, KvCache* cache) const;
   at::Tensor Mlp(const DecoderLayer& layer, const at::Tensor& x) const;
@@ -155,6 +163,7 @@ class Transformer {
   at::Tensor lm_head_;
   bool training_ = false;
   bool lora_enabled_ = true;
+  bool checkpoint_layers_ = false;
 };
 
 }  // namespace deeper

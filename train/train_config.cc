@@ -65,6 +65,7 @@ const std::vector<Field>& Fields() {
       {"max_prompt_len", &TrainConfig::max_prompt_len},
       {"bucket_mb", &TrainConfig::bucket_mb},
       {"exact_gradient_sum", &TrainConfig::exact_gradient_sum},
+      {"gradient_checkpointing", &TrainConfig::gradient_checkpointing},
       {"val_size", &TrainConfig::val_size},
       {"eval_steps", &TrainConfig::eval_steps},
       {"save_steps", &TrainConfig::save_steps},

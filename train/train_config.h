@@ -62,6 +62,8 @@ struct TrainConfig {
   // Sum micro-batch gradients in fixed point: bit-identical weights on any number of ranks, at the cost
   // of one fp32 gradient copy per micro-batch a rank runs (false: bucketed float all-reduce).
   bool exact_gradient_sum = true;
+  // Recompute each decoder layer's activations in backward instead of keeping them (HF's name).
+  bool gradient_checkpointing = false;
 
   // ---- evaluation, logging, checkpoints
   double val_size = 0.0;             // fraction of pairs held out (LLaMA-Factory's val_size < 1).

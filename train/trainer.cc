@@ -258,6 +258,7 @@ void DpoRun::LoadPolicy() {
 }
 
 void DpoRun::SetUpOptimizer() {
+  model_->SetActivationCheckpointing(config_.gradient_checkpointing);
   BroadcastParameters(comm_, trainable_);
   AdamWOptions options{config_.adam_beta1, config_.adam_beta2, config_.adam_epsilon, config_.weight_decay};
   optimizer_ = std::make_unique<AdamW>(model_->NamedParameters(is_lora() ? ParamSet::kLora : ParamSet::kBase), options);
