@@ -9,6 +9,7 @@
 #include <functional>
 #include <vector>
 
+#include "model/cpu_kernels.h"
 #include "model/transformer.h"
 
 namespace deeper {
@@ -66,6 +67,7 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
     at::Tensor out;
     {
       at::NoGradGuard no_grad;
+      cpu::KernelsOffScope aten_only;  // the same ops as the rerun, whatever needs autograd there
       out = rerun->fn(x);
     }
     ctx->saved_data["rerun"] = c10::IValue::make_capsule(std::move(rerun));
@@ -80,6 +82,7 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
     at::Tensor out;
     {
       at::AutoGradMode enable(true);
+      cpu::KernelsOffScope aten_only;
       out = WithGeneratorState(x.device(), state, [&] { return rerun->fn(x); });
     }
     std::vector<at::Tensor> inputs;

@@ -162,6 +162,78 @@ int64_t TopPCount(const std::vector<double>& weights, int64_t count, double tota
   return i;
 }
 
+// ---- Quickselect on probability mass ----------------------------------------------------------------
+// Candidates ranked by Before (a total order). Selecting by mass instead of sorting gives the same
+// tokens as walking the sorted list, up to the rounding of the double mass sums (summed in another
+// order): only a draw within ~1e-16 of a boundary can differ.
+
+// Partitions c[lo, hi) around a median-of-three pivot: ranked before it first, then the pivot, then
+// the rest. Returns the pivot's index; *mass_before gets the summed score of c[lo, pivot).
+int64_t PartitionByRank(std::vector<Candidate>& c, int64_t lo, int64_t hi, double* mass_before) {
+  const int64_t mid = lo + (hi - lo) / 2, last = hi - 1;
+  if (Before(c[mid], c[lo])) std::swap(c[mid], c[lo]);
+  if (Before(c[last], c[lo])) std::swap(c[last], c[lo]);
+  if (Before(c[mid], c[last])) std::swap(c[mid], c[last]);  // c[last] is now the median of the three.
+  const Candidate pivot = c[last];
+  int64_t store = lo;
+  double mass = 0.0;
+  for (int64_t i = lo; i < last; ++i) {
+    if (Before(c[i], pivot)) {
+      mass += c[i].score;
+      std::swap(c[i], c[store++]);
+    }
+  }
+  std::swap(c[store], c[last]);
+  *mass_before = mass;
+  return store;
+}
+
+// Moves the candidates top-p keeps to c[0, kept) (in no particular order) and returns kept: those
+// whose higher-ranked candidates hold less than `threshold` (= top_p * total mass; the first always).
+int64_t SelectTopP(std::vector<Candidate>& c, double threshold) {
+  int64_t lo = 0, hi = static_cast<int64_t>(c.size());
+  double before = 0.0;  // Mass of c[0, lo), all ranked above c[lo, hi).
+  while (lo < hi) {
+    double mass = 0.0;
+    const int64_t p = PartitionByRank(c, lo, hi, &mass);
+    if (before + mass < threshold) {  // The pivot is kept, and with it everything ranked above it.
+      before += mass + c[p].score;
+      lo = p + 1;
+    } else {
+      hi = p;
+    }
+  }
+  return lo;
+}
+
+// Inverse CDF over c[0, count) in rank order: the first candidate whose cumulative mass exceeds
+// u * (mass of c[0, count)); reorders c[0, count).
+int64_t SelectInverseCdf(std::vector<Candidate>& c, int64_t count, float u) {
+  double total = 0.0;
+  for (int64_t i = 0; i < count; ++i) total += c[i].score;
+  const double target = u * total;
+  int64_t lo = 0, hi = count;
+  double before = 0.0;
+  while (lo < hi) {
+    double mass = 0.0;
+    const int64_t p = PartitionByRank(c, lo, hi, &mass);
+    if (before + mass > target) {
+      hi = p;
+    } else if (before + mass + c[p].score > target) {
+      return c[p].id;
+    } else {
+      before += mass + c[p].score;
+      lo = p + 1;
+    }
+  }
+  // Rounding left the target unreached: the lowest-ranked candidate with mass (as the sorted walk).
+  int64_t last = -1;
+  for (int64_t i = 0; i < count; ++i) {
+    if (c[i].score > 0.0f && (last < 0 || Before(c[last], c[i]))) last = i;
+  }
+  return c[last < 0 ? 0 : last].id;
+}
+
 struct RowScratch {
   std::vector<Candidate> candidates;
   std::vector<double> weights;
@@ -195,19 +267,11 @@ int64_t SampleProbs(const float* probs, int64_t vocab, const SamplingOptions& op
     for (int64_t v = 0; v < vocab; ++v) s.weights[v] = probs[v];
     return InverseCdf(s.candidates, s.weights, vocab, u);
   }
-  // Sort lazily, in growing blocks: a peaked distribution reaches top_p within the first few hundred.
-  int64_t sorted = 0;
-  auto ensure_sorted = [&](int64_t i) {
-    if (i < sorted) return;
-    const int64_t count = std::min<int64_t>(vocab, std::max<int64_t>(256, 8 * sorted));
-    auto first = s.candidates.begin() + sorted, last = s.candidates.begin() + count;
-    if (count < vocab) std::nth_element(first, last, s.candidates.end(), Before);
-    std::sort(first, last, Before);
-    for (int64_t j = sorted; j < count; ++j) s.weights[j] = s.candidates[j].score;
-    sorted = count;
-  };
-  const int64_t kept = TopPCount(s.weights, vocab, total, options.top_p, ensure_sorted);
-  return InverseCdf(s.candidates, s.weights, kept, u);
+  // Top-p without sorting: quickselect on probability mass (expected O(vocab)). With the near-flat
+  // distributions of sampling at temperature ~1, top-p keeps most of the vocabulary and a sort of it
+  // would dominate the step.
+  const int64_t kept = SelectTopP(s.candidates, options.top_p * total);
+  return SelectInverseCdf(s.candidates, kept, u);
 }
 
 at::Tensor SampleTokensHost(const at::Tensor& logits, const SamplingOptions& options, const at::Tensor& uniforms) {
@@ -227,7 +291,9 @@ at::Tensor SampleTokensHost(const at::Tensor& logits, const SamplingOptions& opt
   const float* data = x.data_ptr<float>();
   const at::Tensor u = uniforms.to(at::kFloat).contiguous();
   const float* us = u.data_ptr<float>();
-  at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
+  // Rows of a small vocabulary stay on one thread: an OpenMP region per step costs more than they do.
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, vocab));
+  at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
     RowScratch scratch;
     for (int64_t r = begin; r < end; ++r) {
       out[r] = use_k ? SampleTopK(data + r * vocab, vocab, options, us[r], scratch)

@@ -56,9 +56,10 @@ at::Tensor FilteredLogits(const at::Tensor& logits, const SamplingOptions& optio
 
 // One token per row: int64 [B] on the logits' device. `uniforms` float32 [B] in [0, 1) (usually
 // StreamUniforms); unused (may be undefined) when the options are greedy.
-// On the CPU this runs a host loop per row (partial sorts, double accumulation), which is many times
-// faster than ATen's CPU sort/topk/argmax kernels; elsewhere it runs as tensor ops. The two agree
-// except when u falls within rounding of a CDF boundary (or the top-p mass within rounding of p).
+// On the CPU this runs a host loop per row (a heap for top-k, a quickselect on probability mass for
+// top-p, double accumulation), which is many times faster than ATen's CPU sort/topk/argmax kernels;
+// elsewhere it runs as tensor ops. The two agree except when u falls within rounding of a CDF
+// boundary (or the top-p mass within rounding of p).
 at::Tensor SampleTokens(const at::Tensor& logits, const SamplingOptions& options, const at::Tensor& uniforms);
 
 namespace detail {

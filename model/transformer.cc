@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include "common/error.h"
+#include "model/cpu_kernels.h"
 #include "model/kv_cache.h"
 #include "model/ops.h"
 
@@ -14,7 +15,8 @@ Transformer::~Transformer() = default;
 // ---- Forward -----------------------------------------------------------------------------------------
 
 at::Tensor Transformer::Project(const Linear& linear, const at::Tensor& x) const {
-  at::Tensor y = at::linear(x, linear.weight, linear.bias);
+  at::Tensor y = cpu::SmallLinear(x, linear.weight, linear.bias);  // Decode steps on the CPU.
+  if (!y.defined()) y = at::linear(x, linear.weight, linear.bias);
   if (!linear.has_lora() || !lora_enabled_) return y;
   // PEFT: result + lora_B(lora_A(dropout(x))) * scaling, with the adapter in its own (fp32) dtype.
   at::Tensor in = x.to(linear.lora_a.scalar_type());
@@ -25,6 +27,7 @@ at::Tensor Transformer::Project(const Linear& linear, const at::Tensor& x) const
 
 at::Tensor Transformer::Mlp(const DecoderLayer& layer, const at::Tensor& x) const {
   at::Tensor gate = at::silu(Project(layer.gate_proj, x));
+  if (cpu::FusedDecodeApplies(gate)) return Project(layer.down_proj, gate.mul_(Project(layer.up_proj, x)));
   return Project(layer.down_proj, gate * Project(layer.up_proj, x));
 }
 
@@ -32,6 +35,9 @@ at::Tensor Transformer::Attention(const DecoderLayer& layer, int64_t index, cons
                                   const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
                                   KvCache* cache) const {
   const int64_t b = x.size(0), s = x.size(1), d = config_.head_dim;
+  if (cache != nullptr && s == 1 && mask.scalar_type() == at::kBool && cpu::FusedDecodeApplies(x)) {
+    return DecodeAttention(layer, index, x, cos, sin, mask, cache);
+  }
   at::Tensor q = Project(layer.q_proj, x).view({b, s, config_.num_attention_heads, d});
   at::Tensor k = Project(layer.k_proj, x).view({b, s, config_.num_key_value_heads, d});
   at::Tensor v = Project(layer.v_proj, x).view({b, s, config_.num_key_value_heads, d});
@@ -46,9 +52,34 @@ at::Tensor Transformer::Attention(const DecoderLayer& layer, int64_t index, cons
   return Project(layer.o_proj, ops::Attend(q, k, v, mask));
 }
 
+// A single-token step on the CPU in fp32: the same math as Attention with fused loops (model/cpu_kernels.h)
+// instead of ~60 small ATen ops per layer.
+at::Tensor Transformer::DecodeAttention(const DecoderLayer& layer, int64_t index, const at::Tensor& x,
+                                        const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
+                                        KvCache* cache) const {
+  const int64_t b = x.size(0), d = config_.head_dim;
+  const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
+  at::Tensor q = Project(layer.q_proj, x).contiguous();  // [B,1,H*D]
+  at::Tensor k = Project(layer.k_proj, x).contiguous();
+  at::Tensor v = Project(layer.v_proj, x);
+  if (config_.qk_norm) {
+    q = cpu::RmsNorm(q.view({b, 1, heads, d}), layer.q_norm, config_.rms_norm_eps).view({b, 1, heads * d});
+    k = cpu::RmsNorm(k.view({b, 1, kv_heads, d}), layer.k_norm, config_.rms_norm_eps).view({b, 1, kv_heads * d});
+  }
+  cpu::RopeInPlace(q, heads, cos, sin);
+  cpu::RopeInPlace(k, kv_heads, cos, sin);
+  const auto [keys, values] = cache->Append(index, k.view({b, 1, kv_heads, d}).transpose(1, 2),
+                                            v.view({b, 1, kv_heads, d}).transpose(1, 2));
+  return Project(layer.o_proj, cpu::DecodeAttend(q, keys, values, mask));
+}
+
 at::Tensor Transformer::Layer(const DecoderLayer& layer, int64_t index, const at::Tensor& x, const at::Tensor& cos,
                               const at::Tensor& sin, const at::Tensor& mask, KvCache* cache) const {
   const double eps = config_.rms_norm_eps;
+  if (cache != nullptr && x.size(1) == 1 && cpu::FusedDecodeApplies(x)) {  // Decode step: fused norms.
+    at::Tensor h = Attention(layer, index, cpu::RmsNorm(x, layer.input_layernorm, eps), cos, sin, mask, cache).add_(x);
+    return Mlp(layer, cpu::RmsNorm(h, layer.post_attention_layernorm, eps)).add_(h);
+  }
   at::Tensor h = x + Attention(layer, index, ops::RmsNorm(x, layer.input_layernorm, eps), cos, sin, mask, cache);
   return h + Mlp(layer, ops::RmsNorm(h, layer.post_attention_layernorm, eps));
 }
@@ -87,12 +118,32 @@ at::Tensor Transformer::ForwardHidden(const at::Tensor& input_ids, const at::Ten
                    : Layer(layers_[i], static_cast<int64_t>(i), x, cos, sin, mask, cache);
   }
   if (cache != nullptr) cache->EndAppend(s);
+  if (cache != nullptr && s == 1 && cpu::FusedDecodeApplies(x)) return cpu::RmsNorm(x, norm_, config_.rms_norm_eps);
+  return ops::RmsNorm(x, norm_, config_.rms_norm_eps);
+}
+
+at::Tensor Transformer::ForwardHiddenPacked(const at::Tensor& input_ids, const at::Tensor& positions,
+                                            const at::Tensor& visible) const {
+  DEEPER_REQUIRE(input_ids.defined() && input_ids.dim() == 2 && input_ids.scalar_type() == at::kLong,
+                 "Transformer::ForwardHiddenPacked: input_ids must be int64 [batch, seq]");
+  const int64_t b = input_ids.size(0), s = input_ids.size(1);
+  DEEPER_REQUIRE(positions.sizes() == input_ids.sizes() && visible.dim() == 3 && visible.size(0) == b &&
+                     visible.size(1) == s && visible.size(2) == s,
+                 "Transformer::ForwardHiddenPacked: positions must be [B,S] and visible [B,S,S] for input_ids ",
+                 input_ids.sizes());
+  const at::Tensor mask = visible.to(device_).to(at::kBool).unsqueeze(1);  // [B,1,S,S]
+  const auto [cos, sin] = ops::RopeCosSin(inv_freq_, positions.to(device_), dtype_);
+  at::Tensor x = at::embedding(embed_tokens_, input_ids.to(device_));
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    x = Layer(layers_[i], static_cast<int64_t>(i), x, cos, sin, mask, nullptr);
+  }
   return ops::RmsNorm(x, norm_, config_.rms_norm_eps);
 }
 
 at::Tensor Transformer::Logits(const at::Tensor& hidden) const {
   const at::Tensor& head = lm_head_.defined() ? lm_head_ : embed_tokens_;
-  return at::linear(hidden, head).to(at::kFloat);
+  at::Tensor logits = cpu::SmallLinear(hidden, head, {});
+  return (logits.defined() ? logits : at::linear(hidden, head)).to(at::kFloat);
 }
 
 at::Tensor Transformer::Forward(const at::Tensor& input_ids, const at::Tensor& attention_mask, KvCache* cache) const {

@@ -98,6 +98,12 @@ class Transformer {
                            KvCache* cache = nullptr) const;
   // LM head: hidden [..., hidden] -> fp32 logits [..., V].
   at::Tensor Logits(const at::Tensor& hidden) const;
+  // ForwardHidden with explicit RoPE positions (int64 [B,S]) and visibility (bool [B,S,S]: query s may
+  // attend key t), no cache: for training on packed rows, e.g. several continuations of one prefix in a
+  // row, each seeing the prefix and itself at the positions it would have right after the prefix.
+  // Every query should see at least itself.
+  at::Tensor ForwardHiddenPacked(const at::Tensor& input_ids, const at::Tensor& positions,
+                                 const at::Tensor& visible) const;
 
   // A cache for `batch` rows of up to `capacity` tokens each, in this model's dtype and device.
   KvCache NewCache(int64_t batch, int64_t capacity) const;
@@ -150,6 +156,8 @@ class Transformer {
                                const at::Tensor& sin, const at::Tensor& mask) const;
   at::Tensor Attention(const DecoderLayer& layer, int64_t index, const at::Tensor& x, const at::Tensor& cos,
                        const at::Tensor& sin, const at::Tensor& mask, KvCache* cache) const;
+  at::Tensor DecodeAttention(const DecoderLayer& layer, int64_t index, const at::Tensor& x, const at::Tensor& cos,
+                             const at::Tensor& sin, const at::Tensor& mask, KvCache* cache) const;
   at::Tensor Mlp(const DecoderLayer& layer, const at::Tensor& x) const;
   at::Tensor Project(const Linear& linear, const at::Tensor& x) const;
 

@@ -16,6 +16,7 @@
 #include "distributed/collectives/communicator.h"
 #include "distributed/collectives/exact_gradient_sum.h"
 #include "distributed/collectives/gradient_bucketer.h"
+#include "model/cpu_kernels.h"
 #include "model/lora.h"
 #include "model/runtime.h"
 #include "model/transformer.h"
@@ -441,6 +442,9 @@ c10::Device ResolveTrainDevice(const std::string& device) {
 }
 
 TrainSummary TrainDpo(const TrainConfig& config, Communicator& comm, const TrainHooks& hooks) {
+  // Reference and policy log-probs from the same ATen ops: at step 0 they are equal to the bit (the
+  // CPU decode kernels would round no-grad passes differently).
+  cpu::KernelsOffScope aten_only;
   DpoRun run(config, comm, hooks);
   return run.Run();
 }

@@ -1,11 +1,13 @@
 // Activation checkpointing changes memory, not math: the same loss and gradients with and without it,
-// for full fine-tuning and for LoRA with dropout (whose draws the recomputation must repeat).
+// for full fine-tuning and for LoRA with dropout (whose draws the recomputation must repeat). Both
+// passes run with ATen ops only, as training does (cpu::KernelsOffScope).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
+#include "model/cpu_kernels.h"
 #include "model/hf_config.h"
 #include "model/lora.h"
 #include "model/transformer.h"
@@ -30,6 +32,7 @@ Pass Backward(Transformer& model, ParamSet set, bool checkpoint, uint64_t dropou
   const at::Tensor ids = at::arange(0, 20, at::kLong).remainder(96).view({2, 10});
   at::Tensor mask = at::ones({2, 10}, at::kLong);
   mask[1].narrow(0, 0, 3).zero_();
+  cpu::KernelsOffScope aten_only;
   model.SetActivationCheckpointing(checkpoint);
   for (auto& [name, p] : model.NamedParameters(set)) p.mutable_grad() = at::Tensor();
   at::manual_seed(dropout_seed);

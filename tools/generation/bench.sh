@@ -9,6 +9,13 @@
 # PYTHON (an interpreter with torch; default: python3, else /usr/bin/python3 where Debian puts it).
 # THREADS defaults to 1 because on a shared 2-core machine OpenMP barriers with 2 threads stall
 # whenever another process holds a core (measured 5x slower, on both sides); use 2 on a quiet machine.
+# What the engine does differently (model/cpu_kernels.h): decode steps run their projections through
+# AVX-512/AVX2 matrix-vector kernels and fuse RMSNorm, RoPE and attention per layer; the reference runs
+# every matmul through torch's BLAS. The table header prints the OpenBLAS core both sides' BLAS calls
+# use: Debian's OpenBLAS 0.3.21 falls back to its SSE3 "Prescott" kernels on CPUs it does not know
+# (e.g. Sapphire/Emerald Rapids), which widens the gap; OPENBLAS_CORETYPE=SkylakeX (or Haswell) shows
+# the ratios against a tuned BLAS (both sides; never set it in tests or CI). DEEPER_CPU_KERNELS=0 runs
+# the engine on ATen ops only (for A/B).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-build}"
@@ -35,8 +42,21 @@ trap 'rm -rf "$work"' EXIT
 value() { grep -o "^$1=[^ ]*" | head -1 | cut -d= -f2; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+blas_core() {
+  "$python" - <<'PY' 2>/dev/null || echo unknown
+import ctypes
+lib = ctypes.CDLL("libopenblas.so.0")
+lib.openblas_get_corename.restype = ctypes.c_char_p
+print(lib.openblas_get_corename().decode())
+PY
+}
+
 generation_table() {
   echo "Generation: $prompt-token prompts, $new new tokens per row, $threads threads, median of $runs runs"
+  "$python" "$here/reference_generate.py" make-prompts --out "$work/probe.safetensors" --batch 1 --length 4 --vocab 512
+  kernels=$("$build/bin/bench_generate" --model "$work/tiny" --ids "$work/probe.safetensors" --max_new 1 --threads 1 \
+    --runs 1 --warmup 0 2>/dev/null | value cpu_kernels || true)
+  echo "(OpenBLAS core: $(blas_core)${OPENBLAS_CORETYPE:+ (OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)}; engine decode kernels: ${kernels:-?})"
   printf '%-6s %-5s %-16s %12s %12s %7s  %s\n' model batch sampling "cpp tok/s" "torch tok/s" ratio "same tokens"
   for model in tiny small; do
     vocab=$([[ $model == tiny ]] && echo 512 || echo 32000)

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "model/checkpoint.h"
+#include "model/cpu_kernels.h"
 #include "model/generation.h"
 #include "model/runtime.h"
 #include "model/safetensors.h"
@@ -76,7 +77,8 @@ int Run() {
             << " new=" << FLAGS_max_new << "\n"
             << "median_s=" << median << "\n"
             << "tokens_per_s=" << stats.generated_tokens / median << "\n"
-            << "decode_steps=" << stats.decode_steps << " row_steps=" << stats.row_steps << "\n";
+            << "decode_steps=" << stats.decode_steps << " row_steps=" << stats.row_steps << "\n"
+            << "cpu_kernels=" << cpu::KernelIsaName() << "\n";
   return 0;
 }
 
