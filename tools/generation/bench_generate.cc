@@ -30,6 +30,8 @@ DEFINE_double(top_p, 1.0, "top-p (1 = off)");
 DEFINE_uint64(seed, 0, "sampling seed; row i uses key i");
 DEFINE_int32(batch, 0, "rows decoded together (0 = all prompts)");
 DEFINE_string(out, "", "write output_ids I64 [B, max_new] of the last run here");
+DEFINE_string(device, "cpu", "cpu, cuda or cuda:N");
+DEFINE_string(dtype, "", "weight dtype f32/bf16/f16 (empty: f32 on CPU, bf16 on CUDA)");
 
 namespace deeper {
 namespace {
@@ -37,7 +39,10 @@ namespace {
 int Run() {
   DEEPER_REQUIRE(!FLAGS_model.empty() && !FLAGS_ids.empty(), "--model and --ids are required");
   SetTorchThreads(FLAGS_threads);
-  const auto model = Transformer::Load(FLAGS_model);
+  ModelOptions model_options;
+  model_options.device = ParseDevice(FLAGS_device);
+  if (!FLAGS_dtype.empty()) model_options.dtype = ParseDtype(FLAGS_dtype);
+  const auto model = Transformer::Load(FLAGS_model, model_options);
   const at::Tensor ids = LoadSafetensors(FLAGS_ids).at("input_ids").to(at::kLong).contiguous();
   const int64_t rows = ids.size(0), cols = ids.size(1);
   std::vector<GenerationRequest> requests(rows);
@@ -73,7 +78,7 @@ int Run() {
     }
     WriteSafetensors(FLAGS_out, {{"output_ids", StDtype::kI64, {rows, FLAGS_max_new}, out.data(), out.size() * 8}});
   }
-  std::cout << "impl=deeper-cpp threads=" << FLAGS_threads << " batch=" << rows << " prompt=" << cols
+  std::cout << "impl=deeper-cpp device=" << FLAGS_device << " threads=" << FLAGS_threads << " batch=" << rows << " prompt=" << cols
             << " new=" << FLAGS_max_new << "\n"
             << "median_s=" << median << "\n"
             << "tokens_per_s=" << stats.generated_tokens / median << "\n"

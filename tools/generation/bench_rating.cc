@@ -27,6 +27,8 @@ DEFINE_int32(suffix_max, 32, "longest item suffix");
 DEFINE_int32(batch, 16, "suffixes per forward");
 DEFINE_int32(runs, 3, "timed runs (the median is reported)");
 DEFINE_uint64(seed, 1, "token seed");
+DEFINE_string(device, "cpu", "cpu, cuda or cuda:N");
+DEFINE_string(dtype, "", "weight dtype f32/bf16/f16 (empty: f32 on CPU, bf16 on CUDA)");
 
 namespace deeper {
 namespace {
@@ -64,7 +66,10 @@ double MaxDiff(const std::vector<RatingPrediction>& a, const std::vector<RatingP
 int Run() {
   DEEPER_REQUIRE(!FLAGS_model.empty(), "--model is required");
   SetTorchThreads(FLAGS_threads);
-  const auto model = Transformer::Load(FLAGS_model);
+  ModelOptions model_options;
+  model_options.device = ParseDevice(FLAGS_device);
+  if (!FLAGS_dtype.empty()) model_options.dtype = ParseDtype(FLAGS_dtype);
+  const auto model = Transformer::Load(FLAGS_model, model_options);
   const int64_t vocab = model->config().vocab_size;
   uint64_t state = FLAGS_seed;
   const std::vector<int64_t> prefix = RandomIds(&state, FLAGS_prefix_len, vocab);
@@ -90,10 +95,10 @@ int Run() {
       MedianSeconds([&] { shared = PredictRatings(*model, prefix, suffixes, scale, options); }, true);
   const double t_naive = MedianSeconds([&] { naive = PredictRatingsNaive(*model, prefix, suffixes, scale); }, false);
   const double t_batched = MedianSeconds([&] { batched = PredictRatings(*model, {}, full, scale, options); }, false);
-  std::cout << "impl=deeper-cpp threads=" << FLAGS_threads << " prefix=" << FLAGS_prefix_len
+  std::cout << "impl=deeper-cpp device=" << FLAGS_device << " threads=" << FLAGS_threads << " prefix=" << FLAGS_prefix_len
             << " items=" << FLAGS_items << " suffix=" << FLAGS_suffix_min << ".." << FLAGS_suffix_max
             << " batch=" << FLAGS_batch << "\n"
-            << "shared_s=" << t_shared << "\nnaive_s=" << t_naive << "\nbatched_full_s=" << t_batched << "\n"
+            << "shared_s=" << t_shared << "\nratings_per_s=" << FLAGS_items / t_shared << "\nnaive_s=" << t_naive << "\nbatched_full_s=" << t_batched << "\n"
             << "speedup_vs_naive=" << t_naive / t_shared << "\nspeedup_vs_batched_full=" << t_batched / t_shared
             << "\nmax_prob_diff_vs_naive=" << MaxDiff(shared, naive)
             << "\nmax_prob_diff_vs_batched_full=" << MaxDiff(shared, batched) << "\n";
