@@ -2,12 +2,14 @@
 //
 //   deeper run [--config FILE] --run-dir DIR [--from STAGE | --only STAGE] [--force] [--dry-run]
 //              [--set key=value ...] [--dump-config]
-//   deeper stages [--config FILE]       list the stages in run order
+//   deeper stages [--config FILE]       list the stages in run order, with the stages each one reads
 //   deeper inspect FILE.h5 [--rows N]   columns and the first rows of a shard
 //   deeper verify --run-dir DIR         re-check every output against its stage manifest
 //
-// With no --config the embedded quickstart config runs. Under mpirun every rank runs the same
-// command; rank r works on shards r, r + W, ... of each stage.
+// With no --config the embedded quickstart config runs (configs/quickstart.yaml: context building on a
+// bundled data sample); configs/quickstart_world.yaml runs the whole pipeline on a simulated behaviour
+// world with tiny models trained from scratch. Under mpirun every rank
+// runs the same command; rank r works on shards r, r + W, ... of each stage.
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
@@ -93,9 +95,10 @@ int CommandRun(const deeper::Config& config) {
 int CommandStages(const deeper::Config& config) {
   for (const auto& stage : deeper::BuildPipeline(config)) {
     std::cout << stage->Name() << "  " << stage->Description();
-    if (!stage->Inputs().empty()) {
+    const auto inputs = deeper::StageInputs(*stage, config);
+    if (!inputs.empty()) {
       std::cout << "  (reads:";
-      for (const auto& input : stage->Inputs()) std::cout << " " << input;
+      for (const auto& input : inputs) std::cout << " " << input;
       std::cout << ")";
     }
     std::cout << "\n";

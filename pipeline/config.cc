@@ -1,5 +1,6 @@
 #include "pipeline/config.h"
 
+#include <set>
 #include <sstream>
 
 #include "common/error.h"
@@ -51,6 +52,58 @@ void Overlay(YAML::Node base, const YAML::Node& user, const std::string& prefix,
   }
 }
 
+// The node at `dotted` below `root` (walked through a const view: yaml-cpp's non-const operator[]
+// inserts); false when absent.
+bool Lookup(const YAML::Node& root, const std::string& dotted, YAML::Node* out) {
+  std::vector<YAML::Node> chain{root};
+  for (const auto& part : SplitPath(dotted)) {
+    const YAML::Node& current = chain.back();
+    if (!current.IsMap() || !current[part]) return false;
+    chain.push_back(current[part]);
+  }
+  *out = chain.back();
+  return true;
+}
+
+// A copy of `node` with `from` replaced by `to` in every string scalar.
+YAML::Node Substitute(const YAML::Node& node, const std::string& from, const std::string& to) {
+  if (node.IsScalar()) {
+    std::string text = node.Scalar();
+    if (text.find(from) == std::string::npos) return YAML::Clone(node);
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+    return YAML::Node(text);
+  }
+  if (node.IsSequence()) {
+    YAML::Node out(YAML::NodeType::Sequence);
+    for (const auto& element : node) out.push_back(Substitute(element, from, to));
+    return out;
+  }
+  if (node.IsMap()) {
+    YAML::Node out(YAML::NodeType::Map);
+    for (const auto& entry : node) out[entry.first.as<std::string>()] = Substitute(entry.second, from, to);
+    return out;
+  }
+  return YAML::Clone(node);
+}
+
+// Adds STAGE of every "{run_dir}/STAGE" in the string scalars below `node`.
+void CollectRunDirReferences(const YAML::Node& node, std::set<std::string>* stages) {
+  if (node.IsScalar()) {
+    const std::string& text = node.Scalar();
+    const std::string prefix = std::string(kRunDirPlaceholder) + "/";
+    for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+      const size_t begin = at + prefix.size();
+      size_t end = begin;
+      while (end < text.size() && text[end] != '/' && text[end] != '\\' && text[end] != '"' && text[end] != ' ') ++end;
+      if (end > begin) stages->insert(text.substr(begin, end - begin));
+    }
+  } else if (node.IsSequence() || node.IsMap()) {
+    for (const auto& entry : node) CollectRunDirReferences(node.IsMap() ? entry.second : entry, stages);
+  }
+}
+
 }  // namespace
 
 Config Config::FromText(const std::string& yaml_text, const std::string& source,
@@ -86,10 +139,25 @@ void Config::Override(const std::string& assignment) {
     patch = wrapper;
   }
   Overlay(root_, patch, "", "--set " + dotted);
+  if (!run_dir_.empty()) expanded_ = Substitute(root_, kRunDirPlaceholder, run_dir_);
+}
+
+void Config::SetRunDir(const std::string& run_dir) {
+  run_dir_ = run_dir;
+  expanded_ = run_dir.empty() ? YAML::Node() : Substitute(root_, kRunDirPlaceholder, run_dir);
+}
+
+std::vector<std::string> Config::RunDirReferences(const std::vector<std::string>& dotted_paths) const {
+  std::set<std::string> stages;
+  for (const auto& dotted : dotted_paths) {
+    YAML::Node node;
+    if (Lookup(root_, dotted, &node)) CollectRunDirReferences(node, &stages);
+  }
+  return {stages.begin(), stages.end()};
 }
 
 bool Config::Has(const std::string& dotted_path) const {
-  const YAML::Node root = root_;
+  const YAML::Node root = View();
   std::vector<YAML::Node> chain{root};
   for (const auto& part : SplitPath(dotted_path)) {
     const YAML::Node& current = chain.back();
@@ -101,7 +169,7 @@ bool Config::Has(const std::string& dotted_path) const {
 
 YAML::Node Config::At(const std::string& dotted_path) const {
   // yaml-cpp's operator[] on a non-const node inserts; walk a const view instead.
-  const YAML::Node root = root_;
+  const YAML::Node root = View();
   std::vector<YAML::Node> chain{root};
   for (const auto& part : SplitPath(dotted_path)) {
     const YAML::Node& current = chain.back();
@@ -123,7 +191,9 @@ std::string Config::CanonicalText(const std::vector<std::string>& dotted_paths) 
     YAML::Emitter out;
     out.SetMapFormat(YAML::Flow);
     out.SetSeqFormat(YAML::Flow);
-    out << At(path);
+    YAML::Node node;
+    DEEPER_REQUIRE(Lookup(root_, path, &node), source_, ": missing config key '", path, "'");
+    out << node;
     text += path + "=" + out.c_str() + "\n";
   }
   return text;

@@ -61,12 +61,35 @@ std::string ContentDigest(const std::string& path) {
   return Sha256Hex(text);
 }
 
+// Whether `path` lies inside directory `dir` (lexically, after making both absolute).
+bool IsInside(const std::string& path, const std::string& dir) {
+  const fs::path p = fs::absolute(path).lexically_normal();
+  const fs::path d = fs::absolute(dir).lexically_normal();
+  const fs::path rel = p.lexically_relative(d);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
 }  // namespace
+
+std::vector<std::string> StageInputs(const Stage& stage, const Config& config) {
+  std::vector<std::string> inputs = stage.Inputs();
+  for (const auto& referenced : config.RunDirReferences(stage.ConfigKeys())) {
+    if (referenced == stage.Name()) continue;  // its own directory: not an input
+    if (std::find(inputs.begin(), inputs.end(), referenced) == inputs.end()) inputs.push_back(referenced);
+  }
+  return inputs;
+}
 
 std::string PlanHash(const Stage& stage, const Config& config, const std::map<std::string, std::string>& inputs) {
   std::string text = "stage=" + stage.Name() + "\n" + config.CanonicalText(stage.ConfigKeys());
   for (const auto& [name, digest] : inputs) text += "input " + name + "=" + digest + "\n";
-  for (const auto& path : stage.ExternalInputs(config)) text += "file " + path + "=" + ContentDigest(path) + "\n";
+  for (const auto& path : stage.ExternalInputs(config)) {
+    const bool from_input = !config.run_dir().empty() &&
+                            std::any_of(inputs.begin(), inputs.end(), [&](const auto& input) {
+                              return IsInside(path, StageDir(config.run_dir(), input.first));
+                            });
+    if (!from_input) text += "file " + path + "=" + ContentDigest(path) + "\n";
+  }
   return Sha256Hex(text);
 }
 
@@ -74,9 +97,12 @@ Runner::Runner(const Config& config, std::vector<std::unique_ptr<Stage>> stages)
     : config_(config), stages_(std::move(stages)) {
   std::set<std::string> seen;
   for (const auto& stage : stages_) {
-    for (const auto& input : stage->Inputs()) {
-      DEEPER_REQUIRE(seen.count(input), "stage '", stage->Name(), "' reads '", input,
-                     "', which does not run before it");
+    const auto declared = stage->Inputs();
+    for (const auto& input : StageInputs(*stage, config_)) {
+      const bool by_reference = std::find(declared.begin(), declared.end(), input) == declared.end();
+      DEEPER_REQUIRE(seen.count(input), "stage '", stage->Name(), "' reads '", input, "'",
+                     by_reference ? std::string(" (its config refers to ") + kRunDirPlaceholder + "/" + input + ")" : "",
+                     ", which does not run before it", by_reference ? " or is not in this config's graph" : "");
     }
     DEEPER_REQUIRE(seen.insert(stage->Name()).second, "stage '", stage->Name(), "' defined twice");
   }
@@ -96,7 +122,7 @@ std::vector<std::string> Runner::Descendants(const std::string& name) const {
   std::vector<std::string> order;
   for (const auto& stage : stages_) {
     bool hit = stage->Name() == name;
-    for (const auto& input : stage->Inputs()) hit = hit || affected.count(input);
+    for (const auto& input : StageInputs(*stage, config_)) hit = hit || affected.count(input);
     if (hit) {
       affected.insert(stage->Name());
       order.push_back(stage->Name());
@@ -111,6 +137,7 @@ std::vector<StagePlan> Runner::Run(const RunOptions& options) {
   DEEPER_REQUIRE(options.from_stage.empty() || options.only_stage.empty(), "--from and --only exclude each other");
   if (!options.from_stage.empty()) Find(options.from_stage);
   if (!options.only_stage.empty()) Find(options.only_stage);
+  config_.SetRunDir(options.run_dir);
   if (world.is_root()) MakeDirs(options.run_dir);
 
   std::set<std::string> forced;
@@ -132,7 +159,8 @@ std::vector<StagePlan> Runner::Run(const RunOptions& options) {
 
     std::map<std::string, std::string> inputs;
     bool inputs_ready = true;
-    for (const auto& input : stage.Inputs()) {
+    const std::vector<std::string> stage_inputs = StageInputs(stage, config_);
+    for (const auto& input : stage_inputs) {
       inputs_ready = inputs_ready && current[input];
       inputs[input] = digests[input];
     }
@@ -152,7 +180,7 @@ std::vector<StagePlan> Runner::Run(const RunOptions& options) {
     }
     if (!inputs_ready) {
       std::string missing;
-      for (const auto& input : stage.Inputs()) {
+      for (const auto& input : stage_inputs) {
         if (!current[input]) missing += " " + input;
       }
       Fail("stage '", name, "' cannot run: its inputs are missing or stale for this config:", missing,
@@ -188,7 +216,7 @@ std::vector<StagePlan> Runner::Run(const RunOptions& options) {
     const auto started = std::chrono::steady_clock::now();
     const std::string started_at = NowUtc();
     StageContext context{config_, world, options.run_dir, dir, stage.NumShards(config_), {}};
-    for (const auto& input : stage.Inputs()) context.input_dirs[input] = StageDir(options.run_dir, input);
+    for (const auto& input : stage_inputs) context.input_dirs[input] = StageDir(options.run_dir, input);
     stage.Run(context);
     world.Barrier();
 

@@ -29,6 +29,7 @@ struct StagePlan {
 
 class Runner {
  public:
+  // Keeps a copy of `config`; Run sets its run directory (Config::SetRunDir) before any stage sees it.
   Runner(const Config& config, std::vector<std::unique_ptr<Stage>> stages);
 
   // Runs the graph; every rank calls it. Returns the plan that was carried out.
@@ -41,11 +42,20 @@ class Runner {
   const Stage& Find(const std::string& name) const;
   std::vector<std::string> Descendants(const std::string& name) const;
 
-  const Config& config_;
+  Config config_;
   std::vector<std::unique_ptr<Stage>> stages_;
 };
 
-// The plan hash of a stage: its name, its config sections and its inputs' output digests.
+// The stages whose outputs `stage` reads: Stage::Inputs(), then every stage its config sections refer
+// to as `{run_dir}/STAGE/...` (Config::RunDirReferences; e.g. context_building reading
+// {run_dir}/world/..., or a model stage whose models.refiner.path is {run_dir}/warm_start/refiner).
+// The runner orders, hashes, skips and reruns with these, so a reference is a dependency like any other.
+std::vector<std::string> StageInputs(const Stage& stage, const Config& config);
+
+// The plan hash of a stage: its name, its config sections (with `{run_dir}` unexpanded), its inputs'
+// output digests and the contents of its external input files. An external file inside an input
+// stage's directory (run_dir/INPUT/...) is covered by that input's digest and not read (it may not
+// exist yet when a dry run plans the graph).
 std::string PlanHash(const Stage& stage, const Config& config, const std::map<std::string, std::string>& inputs);
 
 }  // namespace deeper

@@ -94,7 +94,7 @@ MethodStyle StyleOfMethod(const std::string& method, size_t index) {
   return {kOthers[index % 5], false};
 }
 
-std::string RenderReportHtml(const std::vector<MaeRow>& rows, const SummaryOptions& options) {
+std::string RenderReportHtml(const std::vector<MaeRow>& rows, const SummaryOptions& options, const WorldReport* world) {
   const EvaluationSummary summary = Summarize(rows, options);
   std::ostringstream out;
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>DEEPER evaluation</title>\n"
@@ -110,6 +110,7 @@ std::string RenderReportHtml(const std::vector<MaeRow>& rows, const SummaryOptio
       << "<p class=\"note\">Relative MAE reduction per round, averaged over rounds, then domains; positive = lower "
       << "MAE.</p>\n"
       << ReductionTable(summary, options);
+  if (world) out << WorldReportHtml(*world);
   out << "<h2>MAE by round per domain</h2>\n<div class=\"grid\">\n";
   for (const auto& domain : summary.domains) {
     const std::string title = domain + " (" + std::to_string(UsersOf(rows, domain)) + " users)";

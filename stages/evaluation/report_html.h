@@ -8,10 +8,14 @@
 
 #include "stages/evaluation/mae_table.h"
 #include "stages/evaluation/report_summary.h"
+#include "stages/evaluation/world_report.h"
 
 namespace deeper {
 
-std::string RenderReportHtml(const std::vector<MaeRow>& rows, const SummaryOptions& options);
+// With `world` (a run with the simulated world), a section on the world, the predictor gate and persona
+// quality follows the reductions.
+std::string RenderReportHtml(const std::vector<MaeRow>& rows, const SummaryOptions& options,
+                             const WorldReport* world = nullptr);
 
 // The colour and line style of a method in every chart: DEEPER methods solid and strong, persona
 // baselines solid and muted, trivial baselines dashed grey tones. Stable across reports.

@@ -118,12 +118,14 @@ void WritePerDomain(std::ostringstream& out, const std::vector<MaeRow>& rows, co
 
 }  // namespace
 
-std::string RenderReportMarkdown(const std::vector<MaeRow>& rows, const SummaryOptions& options) {
+std::string RenderReportMarkdown(const std::vector<MaeRow>& rows, const SummaryOptions& options,
+                                 const WorldReport* world) {
   const EvaluationSummary summary = Summarize(rows, options);
   std::ostringstream out;
   WriteOverview(out, rows, summary);
   WriteAllDomains(out, rows, summary);
   WriteReductions(out, summary, options);
+  if (world) out << WorldReportMarkdown(*world);
   WriteSanityCheck(out, summary, options);
   WritePerDomain(out, rows, summary);
   return out.str();

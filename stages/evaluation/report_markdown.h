@@ -8,9 +8,13 @@
 
 #include "stages/evaluation/mae_table.h"
 #include "stages/evaluation/report_summary.h"
+#include "stages/evaluation/world_report.h"
 
 namespace deeper {
 
-std::string RenderReportMarkdown(const std::vector<MaeRow>& rows, const SummaryOptions& options);
+// With `world` (a run with the simulated world), a section on the world, the predictor gate and persona
+// quality follows the reductions.
+std::string RenderReportMarkdown(const std::vector<MaeRow>& rows, const SummaryOptions& options,
+                                 const WorldReport* world = nullptr);
 
 }  // namespace deeper

@@ -21,6 +21,15 @@
 #include "stages/persona/model_bundle.h"
 #include "stages/persona/persona_records.h"
 #include "stages/refinement/stage_support.h"
+#include "stages/warm_start/predictor_gate.h"
+#include "stages/warm_start/world_checks.h"
+#include "stages/world_stage/world_section.h"
+#include "stages/world_stage/world_stage.h"
+#include "world/persona.h"
+#include "world/persona_quality.h"
+#include "world/truth_file.h"
+#include "world/world.h"
+#include "world/world_files.h"
 
 namespace deeper {
 namespace fs = std::filesystem;
@@ -71,19 +80,26 @@ class EvaluationStage : public Stage {
  public:
   // Reads the options here too, so a bad `evaluation` section fails before anything runs (--dry-run).
   explicit EvaluationStage(const Config& config)
-      : prediction_keys_(PredictionConfigKeys(config)), options_(EvaluationOptionsFromConfig(config)) {}
+      : prediction_keys_(PredictionConfigKeys(config)),
+        options_(EvaluationOptionsFromConfig(config)),
+        world_(WorldEnabled(config)) {}
 
   std::string Name() const override { return kEvaluation; }
   std::string Description() const override {
     return "MAE over rounds of DEEPER (base, iter1, iter2), four persona baselines and two trivial ones";
   }
   std::vector<std::string> Inputs() const override {
-    return {kContextBuilding, kInitPersona, DpoStage(1), DpoStage(2)};
+    std::vector<std::string> inputs = {kContextBuilding, kInitPersona, DpoStage(1), DpoStage(2)};
+    if (world_) inputs.push_back(kWorldStage);  // the truth, for the gate and persona quality
+    return inputs;
   }
   std::vector<std::string> ConfigKeys() const override {
     // The refiner and baseline model entries, the prompts of every method, persona limits and the
-    // predictor; direction_sampling.splits decides which domains count as seen.
-    return Join({kEvaluation, "models", "prompts", "persona", "direction_sampling.splits"}, prediction_keys_);
+    // predictor; direction_sampling.splits decides which domains count as seen. With the world, the
+    // gate's thresholds too (its figures depend on the predictor and the world, both inputs).
+    auto keys = Join({kEvaluation, "models", "prompts", "persona", "direction_sampling.splits"}, prediction_keys_);
+    if (world_) keys.push_back("warm_start.gate");
+    return keys;
   }
   int NumShards(const Config& config) const override { return UserShardCount(config); }
   std::vector<std::string> ExternalInputs(const Config& config) const override {
@@ -121,7 +137,13 @@ class EvaluationStage : public Stage {
     }
     progress.Finish();
     context.world.Barrier();
-    if (context.world.is_root()) WriteReports(context);
+    if (!context.world.is_root()) return;
+    if (world_) {
+      const WorldReport world = WorldFigures(context, models);
+      WriteReports(context, &world);
+    } else {
+      WriteReports(context, nullptr);
+    }
   }
 
  private:
@@ -201,12 +223,88 @@ class EvaluationStage : public Stage {
   }
 
   // mae.csv and the reports, from every method's shards (rank 0, after all ranks finished).
-  void WriteReports(const StageContext& context) const {
+  void WriteReports(const StageContext& context, const WorldReport* world) const {
     std::vector<std::string> methods;
     for (const auto& m : options_.methods) methods.push_back(m.name);
     std::vector<std::string> seen = options_.seen_domains;
     if (seen.empty()) seen = TrainingDomains(context);
-    WriteEvaluationReports(context.stage_dir, methods, seen);
+    WriteEvaluationReports(context.stage_dir, methods, seen, world);
+  }
+
+  // With the world (rank 0): predictor_gate.json, recomputed with the evaluation's predictor on the
+  // world's eval users, and persona_quality.csv, every persona method's S_k against the truth of
+  // window k. Returns the figures for the reports.
+  WorldReport WorldFigures(const StageContext& context, BundleCache& models) const {
+    const Config& config = context.config;
+    const world::WorldFiles files = world::WorldFilePaths(context.input_dirs.at(kWorldStage), world::WorldConfig{});
+    const world::SimWorld sim(world::ReadWorldConfig(files.world_json));
+    const world::WorldConfig& wc = sim.config();
+    WorldReport report;
+    report.train_users = static_cast<int>(sim.train_users().size());
+    report.eval_users = static_cast<int>(sim.eval_users().size());
+    report.genres = wc.genres;
+    report.window_length = wc.window_length;
+    report.min_tastes = wc.min_tastes;
+    report.max_tastes = wc.max_tastes;
+    report.noise = wc.noise;
+    report.drift_fraction = wc.drift_fraction;
+    report.persona_style = world::PersonaStyleName(wc.persona_style);
+    if (!sim.eval_users().empty()) {
+      report.example_persona = world::RenderPersona(sim.eval_users().front().tastes.front(), sim.lexicon(), wc.persona_style);
+    }
+
+    GateThresholds thresholds;
+    thresholds.min_rule_agreement = config.Get<double>("warm_start.gate.min_rule_agreement");
+    thresholds.max_mae_above_noise_floor = config.Get<double>("warm_start.gate.max_mae_above_noise_floor");
+    const RatingPredictor predictor(models.Get(ModelSpecFromConfig(config, prediction_.model)), prompts_, prediction_);
+    int users = 0;
+    const auto samples = CollectGateSamples(predictor, sim, config.Get<int>("warm_start.gate.max_users"), &users);
+    const PredictorGate gate = ComputePredictorGate(samples, users, thresholds);
+    WriteFileAtomic((fs::path(context.stage_dir) / "predictor_gate.json").string(), PredictorGateJson(gate));
+    LOG(INFO) << "evaluation: predictor gate " << (gate.passed ? "passed" : "FAILED") << ": " << gate.verdict;
+    report.gate_users = gate.users;
+    report.gate_items = gate.items;
+    report.true_persona_mae = gate.true_persona_mae;
+    report.noise_floor_mae = gate.noise_floor_mae;
+    report.empty_persona_mae = gate.empty_persona_mae;
+    report.rule_agreement = gate.rule_agreement;
+    report.min_rule_agreement = thresholds.min_rule_agreement;
+    report.max_mae_above_noise_floor = thresholds.max_mae_above_noise_floor;
+    report.gate_passed = gate.passed;
+
+    report.quality = PersonaQualityRows(context, sim, files.truth);
+    WriteFileAtomic((fs::path(context.stage_dir) / "persona_quality.csv").string(), PersonaQualityCsv(report.quality));
+    return report;
+  }
+
+  // Persona quality per persona method and round over the world's evaluated users.
+  std::vector<PersonaQualityRow> PersonaQualityRows(const StageContext& context, const world::SimWorld& sim,
+                                                    const std::string& truth_path) const {
+    std::map<std::string, world::UserTruth> truth;
+    for (auto& user : world::ReadTruthJsonl(truth_path, sim.lexicon())) truth[user.id] = std::move(user);
+    std::vector<PersonaQualityRow> rows;
+    for (const auto& method : options_.methods) {
+      if (!NeedsPersona(method)) continue;
+      std::vector<world::PersonaQualitySummary> per_round(static_cast<size_t>(options_.rounds) + 1);
+      for (int shard = 0; shard < context.num_shards; ++shard) {
+        const std::string path = MethodShardPath(context, method.name, shard);
+        for (const auto& record : EvalRecordsFromShard(ShardReader(path))) {
+          if (record.dataset_name != sim.config().dataset_name) continue;
+          auto found = truth.find(record.id);
+          DEEPER_REQUIRE(found != truth.end(), path, ": user ", record.id, " is not in the world's truth (", truth_path, ")");
+          const auto& tastes = found->second.tastes;
+          for (size_t k = 0; k < per_round.size() && k < record.personas.size() && k < tastes.size(); ++k) {
+            per_round[k].Add(world::MeasurePersona(record.personas[k], tastes[k], sim.lexicon(), sim.config().persona_style));
+          }
+        }
+      }
+      for (size_t k = 0; k < per_round.size(); ++k) {
+        const auto& q = per_round[k];
+        rows.push_back({method.name, static_cast<int>(k), q.count, q.mean_recall(), q.mean_precision(),
+                        q.malformed_rate(), q.mean_words()});
+      }
+    }
+    return rows;
   }
 
   // Domains with users of direction_sampling.splits: the domains the refiner was trained on.
@@ -226,6 +324,7 @@ class EvaluationStage : public Stage {
 
   std::vector<std::string> prediction_keys_;
   EvaluationOptions options_;
+  bool world_ = false;  // world.enabled: the world's truth is an input (gate, persona quality)
   PromptSet prompts_;
   PredictionOptions prediction_;
   PersonaGenerationOptions generation_;
@@ -236,7 +335,7 @@ class EvaluationStage : public Stage {
 }  // namespace
 
 void WriteEvaluationReports(const std::string& stage_dir, const std::vector<std::string>& methods,
-                            const std::vector<std::string>& seen_domains) {
+                            const std::vector<std::string>& seen_domains, const WorldReport* world) {
   std::vector<UserErrors> errors;
   for (const auto& method : methods) {
     const fs::path dir = fs::path(stage_dir) / method;
@@ -257,8 +356,8 @@ void WriteEvaluationReports(const std::string& stage_dir, const std::vector<std:
   SummaryOptions summary;
   summary.seen_domains = seen_domains;
   WriteFileAtomic((fs::path(stage_dir) / "mae.csv").string(), MaeCsv(rows));
-  WriteFileAtomic((fs::path(stage_dir) / "report.md").string(), RenderReportMarkdown(rows, summary));
-  WriteFileAtomic((fs::path(stage_dir) / "report.html").string(), RenderReportHtml(rows, summary));
+  WriteFileAtomic((fs::path(stage_dir) / "report.md").string(), RenderReportMarkdown(rows, summary, world));
+  WriteFileAtomic((fs::path(stage_dir) / "report.html").string(), RenderReportHtml(rows, summary, world));
   LOG(INFO) << "evaluation: " << errors.size() << " user x method results -> " << stage_dir << "/mae.csv, report.md, report.html";
 }
 

@@ -10,12 +10,16 @@
 //                                      context_building shard s (eval_records.h); the unit of resume
 //   mae.csv                            method,domain,round,mae,users (+ domain ALL per method and round)
 //   report.md, report.html             the summary (report_markdown.h, report_html.h)
+// With world.enabled (the world stage is then an input; world_report.h):
+//   predictor_gate.json                the predictor gate, recomputed with models.<prediction.model>
+//   persona_quality.csv                method,round,taste_recall,taste_precision,malformed_rate,mean_tokens
 #pragma once
 
 #include <memory>
 
 #include "pipeline/config.h"
 #include "pipeline/stage.h"
+#include "stages/evaluation/world_report.h"
 
 namespace deeper {
 
@@ -24,8 +28,8 @@ inline constexpr char kEvaluation[] = "evaluation";
 std::unique_ptr<Stage> MakeEvaluationStage(const Config& config);
 
 // Reads every <method>/shard file of a finished evaluation directory and writes mae.csv, report.md
-// and report.html next to them. `seen_domains` as in SummaryOptions.
+// and report.html next to them. `seen_domains` as in SummaryOptions; `world` adds the world's section.
 void WriteEvaluationReports(const std::string& stage_dir, const std::vector<std::string>& methods,
-                            const std::vector<std::string>& seen_domains);
+                            const std::vector<std::string>& seen_domains, const WorldReport* world = nullptr);
 
 }  // namespace deeper

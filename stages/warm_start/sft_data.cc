@@ -1,9 +1,11 @@
 #include "stages/warm_start/sft_data.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/error.h"
+#include "stages/persona/prediction.h"
 #include "world/keyed_rng.h"
 #include "world/persona.h"
 #include "world/rating_rule.h"
@@ -64,6 +66,19 @@ Tastes UserPersonaTastes(const WorldTaskContext& c, const world::SimUser& user, 
   return c.teachers->SlidingRegenerationTastes(window, rng->Next());
 }
 
+// Any bias and one taste at a random genre and level. `anchored`: the level's sign follows the genre
+// (liked when even, disliked when odd), so that an item's genre alone says which way its rating moves.
+Tastes SingleTaste(int genres, bool anchored, KeyedRng* rng) {
+  static constexpr int kLevels[] = {-2, -1, 1, 2};
+  Tastes tastes(genres);
+  tastes.bias = rng->UniformRange(world::kMinBias, world::kMaxBias);
+  const int g = rng->UniformInt(genres);
+  int level = kLevels[rng->UniformInt(4)];
+  if (anchored) level = (g % 2 == 0 ? 1 : -1) * std::abs(level);
+  tastes.affinity[static_cast<size_t>(g)] = level;
+  return tastes;
+}
+
 }  // namespace
 
 Tastes RandomTastes(int genres, KeyedRng* rng) {
@@ -109,24 +124,31 @@ std::string CorruptPersona(const std::string& persona, const world::Lexicon& lex
 
 std::vector<SftExample> PredictorExamples(const WorldTaskContext& c, const PredictorDataOptions& options) {
   DEEPER_REQUIRE(c.world && c.teachers && c.renderer, "warm start: incomplete task context");
+  DEEPER_REQUIRE(options.items_per_persona >= 1, "warm start: items_per_persona must be >= 1");
   const world::SimWorld& w = *c.world;
   const auto& users = w.train_users();
   DEEPER_REQUIRE(!users.empty(), "warm start: the world has no train users");
   const int genres = w.lexicon().num_genres();
   const world::PersonaStyle style = w.config().persona_style;
+  const std::string& type = w.config().item_type;
   std::vector<SftExample> examples;
   examples.reserve(static_cast<size_t>(options.examples));
+  const auto curriculum = static_cast<int64_t>(options.curriculum_share * static_cast<double>(options.examples));
+  const auto anchored = static_cast<int64_t>(options.anchored_share * static_cast<double>(options.examples));
   for (int64_t i = 0; i < options.examples; ++i) {
     KeyedRng rng({c.seed, kPredictorStream, static_cast<uint64_t>(i)});
     const double u = rng.Uniform();
     const world::SimUser& user = users[static_cast<size_t>(rng.UniformInt(static_cast<int>(users.size())))];
     Tastes tastes(genres);
     std::string persona;
-    int item = 0;
-    if (u < options.malformed_share) {
+    bool any_item = false;  // items from the whole catalog (not favouring stated genres)
+    if (i < curriculum) {
+      tastes = SingleTaste(genres, i < anchored, &rng);
+      persona = world::RenderPersona(tastes, w.lexicon(), style);
+    } else if (u < options.malformed_share) {
       // Nonsense states nothing: the rule for "fair rater ." (3 for everything).
       persona = CorruptPersona(world::RenderPersona(RandomTastes(genres, &rng), w.lexicon(), style), w.lexicon(), style, &rng);
-      item = rng.UniformInt(w.catalog().size());
+      any_item = true;
     } else {
       if (u < options.malformed_share + options.true_persona_share) {
         tastes = UserPersonaTastes(c, user, /*teacher=*/false, &rng);
@@ -136,13 +158,27 @@ std::vector<SftExample> PredictorExamples(const WorldTaskContext& c, const Predi
         tastes = RandomTastes(genres, &rng);
       }
       persona = world::RenderPersona(tastes, w.lexicon(), style);
-      item = DrawItem(w.catalog(), tastes, options.taste_item_share, &rng);
     }
-    const world::CatalogItem& it = w.catalog().item(item);
-    const int rating = world::RateItem(tastes, it.genres);
+    std::vector<std::vector<int64_t>> prompts;
+    std::vector<int> ratings;
+    for (int k = 0; k < options.items_per_persona; ++k) {
+      const int item = any_item ? rng.UniformInt(w.catalog().size()) : DrawItem(w.catalog(), tastes, options.taste_item_share, &rng);
+      const world::CatalogItem& it = w.catalog().item(item);
+      ratings.push_back(world::RateItem(tastes, it.genres));
+      prompts.push_back(c.renderer->Predict(persona, it.name, type, c.scale_text));
+    }
     SftExample e;
-    e.prompt = c.renderer->Predict(persona, it.name, w.config().item_type, c.scale_text);
-    e.completion = c.renderer->Completion(std::to_string(rating));
+    if (options.items_per_persona == 1) {
+      e.prompt = std::move(prompts[0]);
+      e.completion = c.renderer->Completion(std::to_string(ratings[0]));
+    } else {
+      // One row: the persona's shared prompt, then each item's question and rating (sft_example.h).
+      SharedPrefix split = SplitSharedPrefix(prompts);
+      e.prompt = std::move(split.prefix);
+      for (size_t k = 0; k < ratings.size(); ++k) {
+        e.branches.push_back({std::move(split.suffixes[k]), c.renderer->Completion(std::to_string(ratings[k]))});
+      }
+    }
     examples.push_back(std::move(e));
   }
   return examples;
@@ -252,7 +288,7 @@ class RefinerBuilder {
   }
 
   void Add(std::vector<int64_t> prompt, const std::string& persona, int64_t* count) {
-    out_->push_back({std::move(prompt), c_.renderer->Completion(persona)});
+    out_->push_back({std::move(prompt), c_.renderer->Completion(persona), {}});
     ++*count;
   }
 

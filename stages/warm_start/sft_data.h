@@ -6,8 +6,12 @@
 // target is the rule applied to that persona, never the user's noisy rating: a clean, learnable signal
 // whose optimum is the noise floor for a true persona. Personas mix the train users' true personas,
 // the noisy teachers' personas, random tastes, and a few malformed texts (target: the rule for "fair
-// rater ." = 3, as the teachers read them). Most items carry a genre the persona states, so that
-// reading tastes, not just the rater bias, is what lowers the loss.
+// rater ." = 3, as the teachers read them). taste_item_share of the items carry a genre the persona
+// states. Beware: that makes the persona alone predictive of the rating (a persona that "loves" its
+// only genre is rated high on most of its items), and a model trained so from scratch settles on that
+// shortcut and never reads the item (measured: identical readouts for every item of a persona). The
+// anchored curriculum below gives the readout a first-order reason to read the item; packing many
+// items per persona (items_per_persona) shows it the same persona with different ratings.
 //
 // Refiner: the noisy teachers (world/teachers.h) on every task the pipeline prompts for: init (W0),
 // refine (a chain S0 -> S1 -> ... of teacher personas, with the old persona's rule predictions plus
@@ -28,13 +32,24 @@
 namespace deeper {
 
 struct PredictorDataOptions {
-  int64_t examples = 50000;
+  int64_t examples = 50000;  // personas (each with items_per_persona items)
   // Persona sources (shares of examples; the rest are random tastes).
   double true_persona_share = 0.3;
   double teacher_persona_share = 0.3;
   double malformed_share = 0.04;  // corrupted or empty personas
   // Share of items (outside the users' own windows) drawn from a genre the persona states.
   double taste_item_share = 0.7;
+  // Curriculum: the first curriculum_share of the examples state random tastes of one genre only (any
+  // bias), so that reading a taste clause is learnt before picking the right one out of several. The
+  // examples are generated in this order; train them with SftBatchOptions::keep_order.
+  double curriculum_share = 0.0;
+  // The curriculum's first anchored_share of all examples: the stated taste's sign follows its genre
+  // (even genres liked, odd disliked), so the item's genre alone predicts the rating's direction and
+  // the rating readout learns to read the item before it learns to match it against the persona.
+  double anchored_share = 0.0;
+  // Items rated after each persona. Above 1, an example is one packed row (sft_example.h): the
+  // persona's prompt once, then every item's question and rating, each trained as if alone.
+  int items_per_persona = 1;
 };
 
 struct RefinerDataOptions {

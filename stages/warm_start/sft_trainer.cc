@@ -23,12 +23,15 @@ namespace deeper {
 namespace {
 
 // A batch as tensors: right-padded ids and mask, and for every completion token the flat index of the
-// position that predicts it and the token itself.
+// position that predicts it and the token itself. A batch with packed examples also carries explicit
+// positions and visibility (sft_example.h); one without keeps the plain causal path.
 struct SftBatch {
   at::Tensor ids;        // int64 [B,S]
   at::Tensor mask;       // int64 [B,S]
   at::Tensor positions;  // int64 [N] into B*S
   at::Tensor targets;    // int64 [N]
+  at::Tensor rope_positions;  // int64 [B,S]; packed batches only
+  at::Tensor visible;         // bool [B,S,S]; packed batches only
   int64_t padded_tokens = 0;
 };
 
@@ -38,21 +41,53 @@ at::Tensor LongTensor(std::vector<int64_t> values, at::IntArrayRef shape) {
 
 SftBatch MakeBatch(const std::vector<SftExample>& examples, const std::vector<int64_t>& indices) {
   int64_t longest = 0;
-  for (int64_t i : indices) longest = std::max(longest, examples[static_cast<size_t>(i)].length());
+  bool packed = false;
+  for (int64_t i : indices) {
+    longest = std::max(longest, examples[static_cast<size_t>(i)].length());
+    packed = packed || examples[static_cast<size_t>(i)].packed();
+  }
   const int64_t rows = static_cast<int64_t>(indices.size());
   std::vector<int64_t> ids(static_cast<size_t>(rows * longest), 0), mask(ids.size(), 0), positions, targets;
+  std::vector<int64_t> rope(packed ? ids.size() : 0, 0);
+  std::vector<uint8_t> visible(packed ? static_cast<size_t>(rows * longest * longest) : 0, 0);
   for (int64_t r = 0; r < rows; ++r) {
     const SftExample& e = examples[static_cast<size_t>(indices[static_cast<size_t>(r)])];
-    DEEPER_REQUIRE(!e.prompt.empty() && !e.completion.empty(), "sft: example ", indices[static_cast<size_t>(r)],
-                   " has an empty prompt or completion");
-    int64_t p = r * longest;
-    for (int64_t id : e.prompt) ids[static_cast<size_t>(p++)] = id;
-    for (int64_t id : e.completion) {
-      positions.push_back(p - 1);  // the position before a completion token predicts it
-      targets.push_back(id);
-      ids[static_cast<size_t>(p++)] = id;
+    DEEPER_REQUIRE(!e.prompt.empty() && (e.packed() ? e.completion.empty() : !e.completion.empty()), "sft: example ",
+                   indices[static_cast<size_t>(r)], " has an empty prompt or completion (or both a completion and branches)");
+    const int64_t row = r * longest;
+    int64_t p = row;
+    // Appends prompt + completion as a segment whose queries see [row, row + seen) and the segment up
+    // to themselves, at RoPE positions from `first_position`.
+    auto segment = [&](const std::vector<int64_t>& prompt, const std::vector<int64_t>& completion, int64_t seen,
+                       int64_t first_position) {
+      const int64_t begin = p;
+      for (size_t t = 0; t < prompt.size() + completion.size(); ++t) {
+        if (t >= prompt.size()) {
+          DEEPER_REQUIRE(p > row, "sft: a completion token cannot start a row");
+          positions.push_back(p - 1);  // the position before a completion token predicts it
+          targets.push_back(completion[t - prompt.size()]);
+        }
+        ids[static_cast<size_t>(p)] = t < prompt.size() ? prompt[t] : completion[t - prompt.size()];
+        if (packed) {
+          rope[static_cast<size_t>(p)] = first_position + static_cast<int64_t>(t);
+          uint8_t* line = visible.data() + static_cast<size_t>((r * longest + (p - row)) * longest);
+          std::fill(line, line + seen, 1);
+          std::fill(line + (begin - row), line + (p - row) + 1, 1);
+        }
+        ++p;
+      }
+    };
+    segment(e.prompt, e.completion, 0, 0);
+    const int64_t prefix = static_cast<int64_t>(e.prompt.size());
+    for (const SftBranch& b : e.branches) {
+      DEEPER_REQUIRE(!b.prompt.empty() && !b.completion.empty(), "sft: example ", indices[static_cast<size_t>(r)],
+                     " has a branch with an empty prompt or completion");
+      segment(b.prompt, b.completion, prefix, prefix);
     }
-    std::fill(mask.begin() + r * longest, mask.begin() + p, 1);
+    std::fill(mask.begin() + row, mask.begin() + p, 1);
+    if (packed) {  // padding sees itself, so no softmax runs over nothing
+      for (int64_t q = p; q < row + longest; ++q) visible[static_cast<size_t>((r * longest + (q - row)) * longest + (q - row))] = 1;
+    }
   }
   SftBatch batch;
   const auto n = static_cast<int64_t>(targets.size());
@@ -60,6 +95,11 @@ SftBatch MakeBatch(const std::vector<SftExample>& examples, const std::vector<in
   batch.mask = LongTensor(std::move(mask), {rows, longest});
   batch.positions = LongTensor(std::move(positions), {n});
   batch.targets = LongTensor(std::move(targets), {n});
+  if (packed) {
+    batch.rope_positions = LongTensor(std::move(rope), {rows, longest});
+    batch.visible = at::from_blob(visible.data(), {rows, longest, longest}, at::TensorOptions().dtype(at::kByte))
+                        .to(at::kBool);
+  }
   batch.padded_tokens = rows * longest;
   return batch;
 }
@@ -72,7 +112,9 @@ struct BatchLoss {
 };
 
 BatchLoss Loss(const Transformer& model, const SftBatch& batch) {
-  const at::Tensor hidden = model.ForwardHidden(batch.ids, batch.mask);
+  const at::Tensor hidden = batch.visible.defined()
+                                ? model.ForwardHiddenPacked(batch.ids, batch.rope_positions, batch.visible)
+                                : model.ForwardHidden(batch.ids, batch.mask);
   const at::Tensor flat = hidden.reshape({-1, hidden.size(-1)}).index_select(0, batch.positions.to(hidden.device()));
   const at::Tensor logp = at::log_softmax(model.Logits(flat), -1);
   const at::Tensor targets = batch.targets.to(logp.device());

@@ -25,6 +25,16 @@ std::string DecodeAll(const Tokenizer& tokenizer, const std::vector<int64_t>& id
   return tokenizer.Decode(std::vector<int32_t>(ids.begin(), ids.end()), /*skip_special_tokens=*/false);
 }
 
+// The example as text, completions marked; a packed example's branches each on their own.
+std::string FirstExample(const Tokenizer& tokenizer, const SftExample& e) {
+  std::string text = DecodeAll(tokenizer, e.prompt);
+  if (!e.packed()) return text + "[completion]" + DecodeAll(tokenizer, e.completion);
+  for (const SftBranch& b : e.branches) {
+    text += "\n[branch]" + DecodeAll(tokenizer, b.prompt) + "[completion]" + DecodeAll(tokenizer, b.completion);
+  }
+  return text;
+}
+
 json LogJson(const SftStepLog& log) {
   return json{{"step", log.step}, {"loss", log.loss}, {"accuracy", log.accuracy}, {"learning_rate", log.learning_rate},
               {"grad_norm", log.grad_norm}, {"tokens", log.tokens}};
@@ -115,7 +125,7 @@ class WarmStartStage : public Stage {
                          const std::vector<SftExample>& examples) {
     LOG(INFO) << "warm_start: training the " << job.name << " on " << examples.size() << " examples ("
               << SftTotalSteps(examples, job.sft) << " steps); the first one:\n"
-              << DecodeAll(tokenizer, examples.front().prompt) << "[completion]" << DecodeAll(tokenizer, examples.front().completion);
+              << FirstExample(tokenizer, examples.front());
     std::string curve;
     const SftSummary summary = TrainWarmModel(job, tokenizer, examples, [&](const SftStepLog& log) {
       curve += LogJson(log).dump() + "\n";

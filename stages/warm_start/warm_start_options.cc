@@ -23,6 +23,7 @@ SftOptions SftFromConfig(const Config& config, const std::string& model, uint64_
   o.max_steps = config.Get<int64_t>(Key(model + ".max_steps"));
   o.epochs = config.Get<double>(Key(model + ".epochs"));
   o.batches.batch_tokens = config.Get<int64_t>(Key(model + ".batch_tokens"));
+  o.batches.keep_order = model == "predictor" && config.Get<double>(Key("predictor.curriculum_share")) > 0;
   o.seed = seed;
   DEEPER_REQUIRE(o.learning_rate > 0 && o.batches.batch_tokens > 0 && (o.max_steps > 0 || o.epochs > 0),
                  config.source(), ": ", Key(model), ": learning_rate and batch_tokens must be positive, and max_steps or epochs");
@@ -45,6 +46,14 @@ WarmStartOptions WarmStartOptionsFromConfig(const Config& config) {
   p.teacher_persona_share = config.Get<double>(Key("predictor.teacher_persona_share"));
   p.malformed_share = config.Get<double>(Key("predictor.malformed_share"));
   p.taste_item_share = config.Get<double>(Key("predictor.taste_item_share"));
+  p.curriculum_share = config.Get<double>(Key("predictor.curriculum_share"));
+  p.items_per_persona = config.Get<int>(Key("predictor.items_per_persona"));
+  p.anchored_share = config.Get<double>(Key("predictor.anchored_share"));
+  DEEPER_REQUIRE(p.anchored_share >= 0 && p.anchored_share <= p.curriculum_share, config.source(), ": ",
+                 Key("predictor.anchored_share"), " must be in [0, curriculum_share]");
+  DEEPER_REQUIRE(p.items_per_persona >= 1, config.source(), ": ", Key("predictor.items_per_persona"), " must be >= 1");
+  DEEPER_REQUIRE(p.curriculum_share >= 0 && p.curriculum_share <= 1, config.source(), ": ",
+                 Key("predictor.curriculum_share"), " must be in [0, 1]");
   DEEPER_REQUIRE(p.examples >= 1 && p.true_persona_share >= 0 && p.teacher_persona_share >= 0 && p.malformed_share >= 0 &&
                      p.true_persona_share + p.teacher_persona_share + p.malformed_share <= 1.0,
                  config.source(), ": ", Key("predictor"), ": examples >= 1 and persona shares in [0, 1] summing to at most 1");

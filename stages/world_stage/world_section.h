@@ -13,6 +13,11 @@ namespace deeper {
 // The config section's name.
 inline constexpr char kWorldSection[] = "world";
 
+// Key `world.enabled`: whether the graph starts with the world stage (and warm_start). It is the
+// pipeline's switch, not a knob of the world, so WorldConfigFromSection skips it.
+inline constexpr char kWorldEnabledKey[] = "enabled";
+bool WorldEnabled(const Config& config);
+
 // Reads section `world` (validated). Errors name the config source and the key.
 world::WorldConfig WorldConfigFromSection(const Config& config);
 

@@ -1,4 +1,5 @@
-// configs/paper.yaml and configs/ci.yaml: valid configs (unknown keys are refused when they load),
+// configs/paper.yaml, configs/ci.yaml, configs/quickstart_world.yaml and configs/ci_world.yaml: valid configs
+// (unknown keys are refused when they load),
 // the released settings where the paper gives them, and `deeper run --dry-run` passing without model
 // weights or data: empty placeholders stand in for the files whose contents enter the plan hashes
 // (the data sources, each model's config.json and tokenizer.json).
@@ -8,6 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "pipeline/config.h"
 
@@ -118,6 +122,81 @@ TEST(CiConfig, DryRunPassesBeforeTheModelsAreMade) {
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("  evaluation: run"), std::string::npos) << output;
   fs::remove_all(dir);
+}
+
+// The stage names of `deeper stages` output, in order.
+std::vector<std::string> StageNames(const std::string& output) {
+  std::vector<std::string> names;
+  std::istringstream in(output);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != ' ') names.push_back(line.substr(0, line.find(' ')));
+  }
+  return names;
+}
+
+// The line of `deeper stages` output for `stage`.
+std::string StageLine(const std::string& output, const std::string& stage) {
+  std::istringstream in(output);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(stage + "  ", 0) == 0) return line;
+  }
+  return "";
+}
+
+const std::vector<std::string> kModelStages = {"init_persona", "direction_sampling_1", "reward_assignment_1",
+                                               "pair_mining_1", "dpo_iter1", "refine_1", "direction_sampling_2",
+                                               "reward_assignment_2", "pair_mining_2", "dpo_iter2", "evaluation"};
+
+TEST(CiConfig, GraphIsTheOneWithoutTheWorld) {
+  std::string output;
+  ASSERT_EQ(RunIn(DEEPER_SOURCE_DIR, std::string(DEEPER_BIN_DIR) + "/deeper stages --config configs/ci.yaml", &output), 0)
+      << output;
+  std::vector<std::string> expected = {"context_building"};
+  expected.insert(expected.end(), kModelStages.begin(), kModelStages.end());
+  EXPECT_EQ(StageNames(output), expected) << output;
+  EXPECT_NE(StageLine(output, "init_persona").find("(reads: context_building)"), std::string::npos)
+      << output;
+}
+
+TEST(QuickstartConfig, WorldQuickstartIsTheWorldGraph) {
+  std::string output;
+  ASSERT_EQ(RunIn(DEEPER_SOURCE_DIR, std::string(DEEPER_BIN_DIR) + "/deeper stages --config configs/quickstart_world.yaml",
+                  &output), 0) << output;
+  std::vector<std::string> expected = {"world", "context_building", "warm_start"};
+  expected.insert(expected.end(), kModelStages.begin(), kModelStages.end());
+  EXPECT_EQ(StageNames(output), expected) << output;
+  // Dependencies from {run_dir} references: the data from the world, the models from warm_start.
+  EXPECT_NE(StageLine(output, "context_building").find("(reads: world)"), std::string::npos) << output;
+  for (const char* stage : {"init_persona", "direction_sampling_1", "reward_assignment_2", "dpo_iter1", "refine_1",
+                            "evaluation"}) {
+    EXPECT_NE(StageLine(output, stage).find("warm_start"), std::string::npos) << stage << "\n" << output;
+  }
+  EXPECT_EQ(StageLine(output, "pair_mining_1").find("warm_start"), std::string::npos) << output;
+  EXPECT_NE(StageLine(output, "evaluation").find("world"), std::string::npos) << output;
+}
+
+TEST(QuickstartConfig, WorldDryRunPlansEveryStage) {
+  const std::string dir = TempDir("quickstart-dry-run");
+  std::string output;
+  const int status = RunIn(dir, std::string(DEEPER_BIN_DIR) + "/deeper run --config " +
+                                    SourcePath("configs/quickstart_world.yaml") + " --run-dir runs/q --dry-run", &output);
+  EXPECT_EQ(status, 0) << output;
+  for (const char* stage : {"world", "context_building", "warm_start", "init_persona", "dpo_iter2", "evaluation"}) {
+    EXPECT_NE(output.find(std::string("  ") + stage + ": run (not run yet)"), std::string::npos) << stage << "\n" << output;
+  }
+  fs::remove_all(dir);
+}
+
+// The CI world is the quickstart's world reduced: same data layout, model entries and prompts.
+TEST(CiWorldConfig, SharesTheQuickstartsSections) {
+  const Config quickstart = Config::Resolve(SourcePath("configs/quickstart_world.yaml"), {});
+  const Config ci = Config::Resolve(SourcePath("configs/ci_world.yaml"), {});
+  const std::vector<std::string> shared = {"context_building", "models", "prompts", "prediction",
+                                           "world.enabled", "world.seed", "world.genres", "world.persona_style"};
+  EXPECT_EQ(ci.CanonicalText(shared), quickstart.CanonicalText(shared));
+  EXPECT_LT(ci.Get<int>("world.train_users"), quickstart.Get<int>("world.train_users"));
 }
 
 }  // namespace

@@ -68,5 +68,36 @@ TEST(ConfigTest, EmbeddedQuickstartResolves) {
   EXPECT_GT(config.At("context_building.sources").size(), 0u);
 }
 
+TEST(ConfigTest, RunDirIsExpandedForReadersButNotForPlanHashes) {
+  auto config = Config::FromText(
+      "models: {refiner: {path: \"{run_dir}/warm_start/refiner\"}}\n"
+      "context_building: {sources: [{format: deeper_csv, path: \"{run_dir}/world/a.csv\"}, {format: deeper_csv, path: b.csv}]}\n",
+      "test.yaml");
+  const std::string raw_text = config.CanonicalText({"models.refiner", "context_building"});
+  EXPECT_EQ(config.Get<std::string>("models.refiner.path"), "{run_dir}/warm_start/refiner");  // no run dir yet
+  config.SetRunDir("/tmp/r");
+  EXPECT_EQ(config.run_dir(), "/tmp/r");
+  EXPECT_EQ(config.Get<std::string>("models.refiner.path"), "/tmp/r/warm_start/refiner");
+  EXPECT_EQ(config.At("context_building.sources")[0]["path"].as<std::string>(), "/tmp/r/world/a.csv");
+  EXPECT_EQ(config.At("context_building.sources")[1]["path"].as<std::string>(), "b.csv");
+  EXPECT_EQ(config.Get<int>("context_building.num_shards"), 4);  // other values unchanged
+  EXPECT_EQ(config.CanonicalText({"models.refiner", "context_building"}), raw_text);
+  EXPECT_NE(config.Dump().find("{run_dir}/warm_start/refiner"), std::string::npos);
+  // Overrides after SetRunDir are expanded too.
+  config.Override("models.predictor.path=\"{run_dir}/warm_start/predictor\"");
+  EXPECT_EQ(config.Get<std::string>("models.predictor.path"), "/tmp/r/warm_start/predictor");
+}
+
+TEST(ConfigTest, RunDirReferencesNameTheStages) {
+  auto config = Config::FromText(
+      "models: {refiner: {path: \"{run_dir}/warm_start/refiner\"}, predictor: {path: \"{run_dir}/warm_start\"}}\n"
+      "context_building: {sources: [{format: deeper_jsonl, path: \"{run_dir}/world/test_iterations\"}]}\n",
+      "test.yaml");
+  EXPECT_EQ(config.RunDirReferences({"models"}), std::vector<std::string>{"warm_start"});
+  EXPECT_EQ(config.RunDirReferences({"models.refiner", "context_building", "run.seed"}),
+            (std::vector<std::string>{"warm_start", "world"}));
+  EXPECT_TRUE(config.RunDirReferences({"prompts", "no.such.key"}).empty());
+}
+
 }  // namespace
 }  // namespace deeper

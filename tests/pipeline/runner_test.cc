@@ -59,6 +59,30 @@ class LoneStage : public SourceStage {
   std::vector<std::string> ConfigKeys() const override { return {"run.threads"}; }
 };
 
+// Reads the source through a `{run_dir}/source/...` path in its config (models.refiner.path), without
+// declaring it in Inputs(): the reference alone must make source its input.
+class ReferenceStage : public Stage {
+ public:
+  std::string Name() const override { return "reader"; }
+  std::string Description() const override { return "test reader by reference"; }
+  std::vector<std::string> ConfigKeys() const override { return {"models.refiner.path"}; }
+  std::vector<std::string> ExternalInputs(const Config& config) const override {
+    return {config.Get<std::string>("models.refiner.path")};
+  }
+  int NumShards(const Config&) const override { return 1; }
+
+ protected:
+  void RunShard(StageContext& ctx, int shard) override {
+    ++g_shards_written[Name()];
+    EXPECT_EQ(ctx.input_dirs.count("source"), 1u);
+    const std::string path = ctx.config.Get<std::string>("models.refiner.path");
+    EXPECT_EQ(path, ctx.run_dir + "/source/shard-00000-of-00003.h5");
+    ShardWriter w;
+    w.Add("copy", Int64Column{ShardReader(path).Int64("value")[0]});
+    w.Commit(ctx.ShardPath(shard));
+  }
+};
+
 class RunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -68,12 +92,14 @@ class RunnerTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(run_dir_); }
 
-  std::map<std::string, std::string> Run(const std::vector<std::string>& overrides, RunOptions options = {}) {
+  std::map<std::string, std::string> Run(const std::vector<std::string>& overrides, RunOptions options = {},
+                                         bool with_reader = false) {
     auto config = Config::FromText("", "test.yaml", overrides);
     std::vector<std::unique_ptr<Stage>> stages;
     stages.push_back(std::make_unique<SourceStage>());
     stages.push_back(std::make_unique<SumStage>());
     stages.push_back(std::make_unique<LoneStage>());
+    if (with_reader) stages.push_back(std::make_unique<ReferenceStage>());
     Runner runner(config, std::move(stages));
     options.run_dir = run_dir_;
     std::map<std::string, std::string> actions;
@@ -171,6 +197,57 @@ TEST_F(RunnerTest, UnknownStageNamesTheStages) {
     EXPECT_NE(std::string(e.what()).find("unknown stage 'nope'; stages are: source sum lone"), std::string::npos)
         << e.what();
   }
+}
+
+constexpr char kReference[] = "models.refiner.path=\"{run_dir}/source/shard-00000-of-00003.h5\"";
+
+TEST_F(RunnerTest, RunDirReferenceIsAnInput) {
+  auto first = Run({kReference}, {}, /*with_reader=*/true);
+  EXPECT_EQ(first["reader"], "run");
+  EXPECT_EQ(ShardReader(run_dir_ + "/reader/shard-00000-of-00001.h5").Int64("copy")[0], 100);
+  // Up to date on a rerun, and rerun when the referenced stage's outputs change.
+  EXPECT_EQ(Run({kReference}, {}, true)["reader"], "up to date");
+  auto changed = Run({kReference, "context_building.window_length=3"}, {}, true);
+  EXPECT_EQ(changed["source"], "run");
+  EXPECT_EQ(changed["reader"], "run");
+  EXPECT_EQ(changed["lone"], "up to date");
+  EXPECT_EQ(ShardReader(run_dir_ + "/reader/shard-00000-of-00001.h5").Int64("copy")[0], 30);
+  // --from the referenced stage reruns the reader; --only refuses a stale reference.
+  g_shards_written.clear();
+  auto from = Run({kReference, "context_building.window_length=3"}, RunOptions{"", "source"}, true);
+  EXPECT_EQ(from["reader"], "run");
+  EXPECT_EQ(g_shards_written["reader"], 1);
+  EXPECT_THROW(Run({kReference, "context_building.window_length=4"}, RunOptions{"", "", "reader"}, true), Error);
+}
+
+TEST_F(RunnerTest, PlanHashKeepsThePlaceholderSoARunDirectoryCanMove) {
+  Run({kReference}, {}, true);
+  const std::string moved = run_dir_ + "-moved";
+  fs::remove_all(moved);
+  fs::rename(run_dir_, moved);
+  run_dir_ = moved;  // TearDown removes it
+  auto actions = Run({kReference}, {}, true);
+  EXPECT_EQ(actions["source"], "up to date");
+  EXPECT_EQ(actions["reader"], "up to date");
+}
+
+TEST_F(RunnerTest, ReferenceToAStageNotInTheGraphIsRefused) {
+  try {
+    Run({"models.refiner.path=\"{run_dir}/warm_start/refiner\""}, {}, true);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("stage 'reader' reads 'warm_start' (its config refers to {run_dir}/warm_start)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(StageInputs, DeclaredThenReferencedWithoutDuplicates) {
+  auto config = Config::FromText("", "test.yaml", {"models.refiner.path=\"{run_dir}/source/x\""});
+  ReferenceStage reader;
+  EXPECT_EQ(StageInputs(reader, config), std::vector<std::string>{"source"});
+  SumStage sum;  // declares source, refers to nothing
+  EXPECT_EQ(StageInputs(sum, config), std::vector<std::string>{"source"});
 }
 
 }  // namespace

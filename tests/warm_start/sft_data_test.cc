@@ -50,6 +50,42 @@ TEST_F(SftDataTest, PredictorTargetsAreOneRatingTokenAndVaried) {
   }
 }
 
+// Packed examples: one persona prompt, then per item the rest of the unpacked conversation.
+TEST_F(SftDataTest, PackedPredictorExamplesContinueOnePersonaPrompt) {
+  PredictorDataOptions options;
+  options.examples = 60;
+  options.items_per_persona = 5;
+  options.curriculum_share = 0.5;
+  const auto examples = PredictorExamples(Task(), options);
+  ASSERT_EQ(examples.size(), 60u);
+  for (size_t i = 0; i < examples.size(); ++i) {
+    const SftExample& e = examples[i];
+    ASSERT_TRUE(e.packed());
+    ASSERT_EQ(e.branches.size(), 5u);
+    EXPECT_TRUE(e.completion.empty());
+    const std::string prompt = tokenizer_.Decode(std::vector<int32_t>(e.prompt.begin(), e.prompt.end()), false);
+    const size_t at = prompt.find("persona : ");
+    ASSERT_NE(at, std::string::npos) << prompt;
+    const std::string persona = prompt.substr(at + 10, prompt.find("<|eot_id|>") - at - 10);
+    const auto parse = world::ParsePersona(persona, world_.lexicon(), world_.config().persona_style);
+    if (i < 30) {  // the curriculum: one stated taste
+      ASSERT_TRUE(parse.ok) << persona;
+      EXPECT_EQ(parse.tastes.CountTastes(), 1) << persona;
+    }
+    for (const auto& b : e.branches) {
+      ASSERT_EQ(b.completion.size(), 2u);
+      EXPECT_EQ(b.completion[1], renderer_.end_of_turn());
+      // prefix + branch is the unpacked conversation of some item: it ends with the generation prompt.
+      std::vector<int64_t> whole = e.prompt;
+      whole.insert(whole.end(), b.prompt.begin(), b.prompt.end());
+      const std::string text = tokenizer_.Decode(std::vector<int32_t>(whole.begin(), whole.end()), false);
+      EXPECT_NE(text.find("rate "), std::string::npos) << text;
+      const std::string tail = "assistant<|end_header_id|>\n\n";
+      EXPECT_EQ(text.substr(text.size() - tail.size()), tail) << text;
+    }
+  }
+}
+
 TEST_F(SftDataTest, RefinerCompletionsAreWellFormedPersonas) {
   RefinerDataOptions options;
   RefinerDataCounts counts;

@@ -21,7 +21,7 @@ std::vector<SftExample> CopyTask(int n, uint64_t seed) {
   };
   for (int i = 0; i < n; ++i) {
     const int64_t a = 3 + next(6), b = 3 + next(6);
-    out.push_back({{1, a, b, 2}, {a + 6, 15}});
+    out.push_back({{1, a, b, 2}, {a + 6, 15}, {}});
   }
   return out;
 }
@@ -79,7 +79,7 @@ TEST(SftTrainer, IsDeterministic) {
 TEST(SftBatches, CoverEveryExampleOnceWithinTheBudget) {
   std::vector<SftExample> examples;
   for (int i = 0; i < 300; ++i) {
-    examples.push_back({std::vector<int64_t>(static_cast<size_t>(5 + i % 40), 1), {2, 3}});
+    examples.push_back({std::vector<int64_t>(static_cast<size_t>(5 + i % 40), 1), {2, 3}, {}});
   }
   SftBatchOptions options;
   options.batch_tokens = 200;
@@ -97,6 +97,61 @@ TEST(SftBatches, CoverEveryExampleOnceWithinTheBudget) {
   EXPECT_EQ(std::set<int64_t>(seen.begin(), seen.end()).size(), examples.size());
   EXPECT_EQ(batches, SftEpochBatches(examples, options, 11, 0));
   EXPECT_NE(batches, SftEpochBatches(examples, options, 11, 1));
+}
+
+// Packing several continuations of one prompt in a row trains each exactly as if it were alone.
+TEST(SftTrainer, PackedBranchesScoreAsTheUnpackedExamples) {
+  SetTorchThreads(1);
+  auto model = TinyModel();
+  const std::vector<int64_t> prefix = {1, 3, 4};
+  const std::vector<SftBranch> branches = {{{5, 2}, {9, 15}}, {{6, 7, 2}, {11, 15}}, {{8}, {12, 13, 15}}};
+  std::vector<SftExample> unpacked;
+  SftExample packed;
+  packed.prompt = prefix;
+  for (const auto& b : branches) {
+    std::vector<int64_t> prompt = prefix;
+    prompt.insert(prompt.end(), b.prompt.begin(), b.prompt.end());
+    unpacked.push_back({prompt, b.completion, {}});
+    packed.branches.push_back(b);
+  }
+  EXPECT_EQ(packed.length(), 3 + 4 + 5 + 4);
+  // One unpacked example per batch (no padding) against the packed row next to a padded plain row.
+  SftBatchOptions one;
+  one.max_rows = 1;
+  double sum = 0.0;
+  for (const auto& e : unpacked) sum += SftLoss(*model, {e}, one) * static_cast<double>(e.completion.size());
+  const double unpacked_mean = sum / 7.0;
+  EXPECT_NEAR(SftLoss(*model, {packed}, one), unpacked_mean, 1e-5);
+  SftExample plain{{1, 3}, {9, 15}, {}};
+  SftBatchOptions both;
+  both.batch_tokens = 64;
+  const double mixed = SftLoss(*model, {packed, plain}, both);
+  const double plain_loss = SftLoss(*model, {plain}, one);
+  EXPECT_NEAR(mixed, (unpacked_mean * 7.0 + plain_loss * 2.0) / 9.0, 1e-5);
+}
+
+TEST(SftBatches, KeepOrderKeepsPoolsInOrder) {
+  std::vector<SftExample> examples;
+  for (int i = 0; i < 400; ++i) examples.push_back({std::vector<int64_t>(static_cast<size_t>(4 + i % 7), 1), {2, 3}, {}});
+  SftBatchOptions options;
+  options.batch_tokens = 100;
+  options.pool_batches = 2;
+  options.keep_order = true;
+  const auto batches = SftEpochBatches(examples, options, 5, 0);
+  // Pools are consecutive ranges of examples: the largest index seen so far never runs far ahead.
+  int64_t seen_max = -1;
+  size_t count = 0;
+  for (const auto& batch : batches) {
+    int64_t lo = 1 << 30;
+    for (int64_t i : batch) {
+      lo = std::min(lo, i);
+      seen_max = std::max(seen_max, i);
+      ++count;
+    }
+    EXPECT_LT(seen_max - lo, 60) << "a batch mixes examples from far-apart pools";
+  }
+  EXPECT_EQ(count, examples.size());
+  EXPECT_EQ(batches, SftEpochBatches(examples, options, 5, 0));
 }
 
 }  // namespace

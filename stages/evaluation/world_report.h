@@ -1,0 +1,62 @@
+// The simulated world's part of the evaluation (when the run has a `world` stage): what the world is,
+// the predictor gate recomputed with the evaluation's predictor, and persona quality per method and
+// round measured against the world's truth. Plain figures here, so the reports stay torch-free and
+// testable; the evaluation stage fills them (stages/evaluation/stage.cc).
+//
+//   evaluation/predictor_gate.json   the gate (stages/warm_start/predictor_gate.h): true_persona_mae,
+//                                    noise_floor_mae, empty_persona_mae, rule_agreement, thresholds, passed
+//   evaluation/persona_quality.csv   method,round,taste_recall,taste_precision,malformed_rate,mean_tokens
+//                                    (round k: persona S_k against the user's true tastes of window k,
+//                                    the last window S_k has seen; means over the method's eval users)
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace deeper {
+
+struct PersonaQualityRow {
+  std::string method;
+  int round = 0;
+  int personas = 0;
+  double taste_recall = 0.0;
+  double taste_precision = 0.0;
+  double malformed_rate = 0.0;
+  double mean_tokens = 0.0;  // words of the persona (every world word is one token of the world's tokenizer)
+};
+
+// The header and one line per row, figures with 4 decimals.
+std::string PersonaQualityCsv(const std::vector<PersonaQualityRow>& rows);
+
+struct WorldReport {
+  // The world (world.json's config and statistics).
+  int train_users = 0;
+  int eval_users = 0;
+  int genres = 0;
+  int window_length = 0;
+  int min_tastes = 0;
+  int max_tastes = 0;
+  double noise = 0.0;
+  double drift_fraction = 0.0;
+  std::string persona_style;
+  std::string example_persona;  // a true persona, to show the persona language
+  // The predictor gate.
+  int gate_users = 0;
+  int gate_items = 0;
+  double true_persona_mae = 0.0;
+  double noise_floor_mae = 0.0;
+  double empty_persona_mae = 0.0;
+  double rule_agreement = 0.0;
+  double min_rule_agreement = 0.0;
+  double max_mae_above_noise_floor = 0.0;
+  bool gate_passed = false;
+  // Persona quality per method and round.
+  std::vector<PersonaQualityRow> quality;
+};
+
+// "## The simulated world" with the gate and the persona quality tables (Markdown).
+std::string WorldReportMarkdown(const WorldReport& world);
+// The same section for report.html.
+std::string WorldReportHtml(const WorldReport& world);
+
+}  // namespace deeper

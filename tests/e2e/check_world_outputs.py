@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Checks a finished world run directory (configs/quickstart_world.yaml or configs/ci_world.yaml).
+
+Always: evaluation/mae.csv, persona_quality.csv, predictor_gate.json (and warm_start's) exist, parse
+and have the right columns, a row for every method and round, figures in range, and report.md /
+report.html have the world's section.
+
+--acceptance adds issue 6's conditions (predictor gate; DPO helps at the last round R on domain ALL;
+the gain comes from truer personas, not shorter ones). Each condition is one entry of CONDITIONS, so
+a check is added or dropped in one line.
+
+Usage: check_world_outputs.py RUN_DIR [--acceptance] [-v]. Prints the failed checks (-v: every check) and
+a count; exits 1 when one fails.
+"""
+import csv
+import json
+import math
+import os
+import sys
+
+PERSONA_METHODS = ["deeper_base", "deeper_iter1", "deeper_iter2", "full_regen", "slide_regen", "inc_update",
+                   "hier_merge"]
+ALL_METHODS = PERSONA_METHODS + ["prev_window_mean", "all_max"]
+MAE_COLUMNS = ["method", "domain", "round", "mae", "users"]
+QUALITY_COLUMNS = ["method", "round", "taste_recall", "taste_precision", "malformed_rate", "mean_tokens"]
+GATE_FIELDS = ["true_persona_mae", "noise_floor_mae", "empty_persona_mae", "rule_agreement", "passed"]
+
+failures = []
+passed = []
+VERBOSE = "-v" in sys.argv[2:]
+
+
+def check(ok, what):
+    if VERBOSE or not ok:
+        print(("ok    " if ok else "FAIL  ") + what)
+    (passed if ok else failures).append(what)
+    return ok
+
+
+def read_csv(path, columns):
+    if not check(os.path.isfile(path), f"{path} exists"):
+        return []
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        check(reader.fieldnames == columns, f"{os.path.basename(path)} columns are {','.join(columns)}")
+        return list(reader)
+
+
+def read_gate(path):
+    if not check(os.path.isfile(path), f"{path} exists"):
+        return {}
+    with open(path) as f:
+        gate = json.load(f)
+    for field in GATE_FIELDS:
+        check(field in gate, f"{os.path.basename(os.path.dirname(path))}/predictor_gate.json has {field}")
+    for field in GATE_FIELDS[:4]:
+        value = gate.get(field)
+        check(isinstance(value, (int, float)) and math.isfinite(value) and value >= 0,
+              f"{field} = {value} is a finite number >= 0")
+    return gate
+
+
+class Run:
+    def __init__(self, run_dir):
+        ev = os.path.join(run_dir, "evaluation")
+        self.mae_rows = read_csv(os.path.join(ev, "mae.csv"), MAE_COLUMNS)
+        self.quality_rows = read_csv(os.path.join(ev, "persona_quality.csv"), QUALITY_COLUMNS)
+        self.gate = read_gate(os.path.join(ev, "predictor_gate.json"))
+        self.warm_gate = read_gate(os.path.join(run_dir, "warm_start", "predictor_gate.json"))
+        self.rounds = max((int(r["round"]) for r in self.mae_rows), default=-1)
+        self.mae = {(r["method"], r["domain"], int(r["round"])): float(r["mae"]) for r in self.mae_rows}
+        self.quality = {(r["method"], int(r["round"])): {k: float(r[k]) for k in QUALITY_COLUMNS[2:]}
+                        for r in self.quality_rows}
+        for name in ("report.md", "report.html"):
+            path = os.path.join(ev, name)
+            text = open(path).read() if os.path.isfile(path) else ""
+            check("The simulated world" in text and "rule_agreement" in text and "taste_recall" in text,
+                  f"{name} has the world's section (gate and persona quality)")
+
+    def all_mae(self, method, k):
+        return self.mae.get((method, "ALL", k), float("nan"))
+
+
+def check_tables(run):
+    check(run.rounds >= 1, f"mae.csv has rounds 0..{run.rounds}")
+    for method in ALL_METHODS:
+        for k in range(run.rounds + 1):
+            check(math.isfinite(run.all_mae(method, k)), f"mae.csv: {method} ALL round {k}")
+    for method in PERSONA_METHODS:
+        for k in range(run.rounds + 1):
+            q = run.quality.get((method, k))
+            if not check(q is not None, f"persona_quality.csv: {method} round {k}"):
+                continue
+            check(all(0 <= q[c] <= 1 for c in ("taste_recall", "taste_precision", "malformed_rate"))
+                  and q["mean_tokens"] >= 0, f"persona_quality.csv: {method} round {k} figures in range")
+
+
+# Issue 6's acceptance conditions: (description, predicate over a Run). R is the last round.
+CONDITIONS = [
+    ("predictor gate: rule_agreement >= 0.9",
+     lambda r: r.gate["rule_agreement"] >= 0.9),
+    ("predictor gate: true_persona_mae <= noise_floor_mae + 0.1",
+     lambda r: r.gate["true_persona_mae"] <= r.gate["noise_floor_mae"] + 0.1),
+    ("MAE round R: deeper_iter2 < deeper_base (DPO helps)",
+     lambda r: r.all_mae("deeper_iter2", r.rounds) < r.all_mae("deeper_base", r.rounds)),
+    ("MAE round R: deeper_iter2 <= deeper_iter1",
+     lambda r: r.all_mae("deeper_iter2", r.rounds) <= r.all_mae("deeper_iter1", r.rounds)),
+    ("MAE: deeper_iter2 round R < round 1",
+     lambda r: r.all_mae("deeper_iter2", r.rounds) < r.all_mae("deeper_iter2", 1)),
+    ("taste_recall round R: deeper_iter2 > deeper_base",
+     lambda r: r.quality[("deeper_iter2", r.rounds)]["taste_recall"] > r.quality[("deeper_base", r.rounds)]["taste_recall"]),
+    ("taste_precision round R: deeper_iter2 >= deeper_base",
+     lambda r: r.quality[("deeper_iter2", r.rounds)]["taste_precision"]
+     >= r.quality[("deeper_base", r.rounds)]["taste_precision"]),
+]
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    run = Run(argv[1])
+    check_tables(run)
+    if "--acceptance" in argv[2:]:
+        for what, predicate in CONDITIONS:
+            try:
+                ok = bool(predicate(run))
+            except (KeyError, TypeError) as e:
+                ok = False
+                what += f" (missing {e})"
+            check(ok, what)
+    print(f"{len(passed)} checks passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

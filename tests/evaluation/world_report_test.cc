@@ -1,0 +1,73 @@
+// The world's part of the evaluation: persona_quality.csv's layout and the reports' world section.
+#include "stages/evaluation/world_report.h"
+
+#include <gtest/gtest.h>
+
+#include "stages/evaluation/report_html.h"
+#include "stages/evaluation/report_markdown.h"
+
+namespace deeper {
+namespace {
+
+WorldReport Example() {
+  WorldReport w;
+  w.train_users = 300;
+  w.eval_users = 150;
+  w.genres = 10;
+  w.window_length = 10;
+  w.min_tastes = 2;
+  w.max_tastes = 4;
+  w.noise = 0.5;
+  w.drift_fraction = 0.5;
+  w.persona_style = "sparse";
+  w.example_persona = "generous rater . loves comedy .";
+  w.gate_users = 150;
+  w.gate_items = 9000;
+  w.true_persona_mae = 0.31;
+  w.noise_floor_mae = 0.27;
+  w.empty_persona_mae = 1.07;
+  w.rule_agreement = 0.93;
+  w.min_rule_agreement = 0.9;
+  w.max_mae_above_noise_floor = 0.1;
+  w.gate_passed = true;
+  w.quality = {{"deeper_base", 0, 150, 0.5, 0.6, 0.1, 12.0},
+               {"deeper_base", 1, 150, 0.55, 0.62, 0.05, 12.5},
+               {"deeper_iter2", 0, 150, 0.5, 0.6, 0.1, 12.0},
+               {"deeper_iter2", 1, 150, 0.7, 0.65, 0.0, 13.0}};
+  return w;
+}
+
+TEST(WorldReport, PersonaQualityCsvHasTheIssuesColumns) {
+  const std::string csv = PersonaQualityCsv(Example().quality);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "method,round,taste_recall,taste_precision,malformed_rate,mean_tokens");
+  EXPECT_NE(csv.find("\ndeeper_iter2,1,0.7000,0.6500,0.0000,13.0000\n"), std::string::npos) << csv;
+}
+
+TEST(WorldReport, MarkdownExplainsTheWorldTheGateAndQuality) {
+  const WorldReport w = Example();
+  const std::string md = WorldReportMarkdown(w);
+  EXPECT_NE(md.find("## The simulated world"), std::string::npos);
+  EXPECT_NE(md.find("150 eval users"), std::string::npos);
+  EXPECT_NE(md.find("generous rater . loves comedy ."), std::string::npos);
+  EXPECT_NE(md.find("| rule_agreement | 0.930 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("Here it passes."), std::string::npos);
+  EXPECT_NE(md.find("2-4 tastes"), std::string::npos);
+  EXPECT_NE(md.find("| deeper_iter2 | 0.500 / 0.600 | 0.700 / 0.650 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| deeper_iter2 | 0.700 | 0.650 | 0.000 | 13.0 | 150 |"), std::string::npos) << md;
+  // The whole report carries the section only when given the world.
+  const std::vector<MaeRow> rows;
+  EXPECT_EQ(RenderReportMarkdown(rows, SummaryOptions{}).find("The simulated world"), std::string::npos);
+  EXPECT_NE(RenderReportMarkdown(rows, SummaryOptions{}, &w).find("The simulated world"), std::string::npos);
+  const std::string html = RenderReportHtml(rows, SummaryOptions{}, &w);
+  EXPECT_NE(html.find("<h2>The simulated world</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<td>rule_agreement</td>"), std::string::npos);
+}
+
+TEST(WorldReport, FailingGateSaysSo) {
+  WorldReport w = Example();
+  w.gate_passed = false;
+  EXPECT_NE(WorldReportMarkdown(w).find("Here it FAILS"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace deeper
