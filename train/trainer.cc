@@ -89,6 +89,7 @@ class DpoRun {
                             DpoMetricSums& sums);
   void ReduceGradients();
   std::vector<std::vector<int64_t>> MicroBatchesOf(const std::vector<int64_t>& indices) const;
+  PairBatch BatchOf(const std::vector<int64_t>& indices) const;
   DpoLossOutput BatchLoss(const PairBatch& batch);
   Metrics Evaluate();
   void Log(int64_t step, const Metrics& metrics, bool print);
@@ -285,15 +286,18 @@ std::vector<std::vector<int64_t>> DpoRun::MicroBatchesOf(const std::vector<int64
   return MicroBatches(pairs_, indices, config_.micro_batch_tokens, config_.per_device_train_batch_size);
 }
 
+PairBatch DpoRun::BatchOf(const std::vector<int64_t>& indices) const {
+  std::vector<const PreferencePair*> batch_pairs;
+  for (int64_t i : indices) batch_pairs.push_back(&pairs_[static_cast<size_t>(i)]);
+  return BuildPairBatch(batch_pairs, 0, device_);
+}
+
 at::Tensor DpoRun::MicroBatchLoss(const std::vector<int64_t>& indices, int64_t step, int64_t micro, double scale,
                                   DpoMetricSums& sums) {
   // Dropout masks keyed by (seed, step, micro-batch of the global batch): a resume, or a run on another
   // number of ranks, draws the same ones.
   at::manual_seed(MixKey(MixKey(config_.seed, static_cast<uint64_t>(step)), static_cast<uint64_t>(micro)));
-  std::vector<const PreferencePair*> batch_pairs;
-  for (int64_t i : indices) batch_pairs.push_back(&pairs_[static_cast<size_t>(i)]);
-  const PairBatch batch = BuildPairBatch(batch_pairs, 0, device_);
-  DpoLossOutput out = BatchLoss(batch);
+  DpoLossOutput out = BatchLoss(BatchOf(indices));
   sums.Add(out);
   return out.losses.sum() * scale;
 }
@@ -361,10 +365,8 @@ Metrics DpoRun::Evaluate() {
   const UnitRange share = RankShare(n_micro, comm_.rank(), comm_.size());
   std::vector<DpoMetricSums> sums;
   for (int64_t m = share.begin; m < share.end; ++m) {
-    std::vector<const PreferencePair*> batch_pairs;
-    for (int64_t i : micro_batches[static_cast<size_t>(m)]) batch_pairs.push_back(&pairs_[static_cast<size_t>(i)]);
     sums.emplace_back(device_);
-    sums.back().Add(BatchLoss(BuildPairBatch(batch_pairs, 0, device_)));
+    sums.back().Add(BatchLoss(BatchOf(micro_batches[static_cast<size_t>(m)])));
   }
   Metrics metrics = DpoMetricSums::InUnitOrder(comm_, sums, share.begin, n_micro, device_).Means("eval_");
   summary_.last_eval = metrics;

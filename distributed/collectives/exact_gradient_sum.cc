@@ -21,6 +21,11 @@ constexpr int64_t kZeroTensor = -100000;  // below any float exponent
 // Sums of at most 2^62 in magnitude: every rounding adds at most 1/2, so int64 never overflows.
 constexpr int kSumBits = 62;
 
+// Param i's elements in a flat gradient.
+at::Tensor Segment(const at::Tensor& flat, const std::vector<int64_t>& offsets, size_t i) {
+  return flat.narrow(0, offsets[i], offsets[i + 1] - offsets[i]);
+}
+
 int CeilLog2(int64_t n) {
   int bits = 0;
   while ((int64_t{1} << bits) < n) ++bits;
@@ -55,7 +60,7 @@ void ExactGradientSum::Capture() {
     if (!grad.defined()) continue;
     DEEPER_REQUIRE(grad.sizes() == params_[i].sizes() && grad.layout() == at::kStrided, "ExactGradientSum on rank ",
                    comm_.rank(), ": the grad of parameter ", i, " does not match it");
-    flat.narrow(0, offsets_[i], offsets_[i + 1] - offsets_[i]).copy_(grad.reshape({-1}));
+    Segment(flat, offsets_, i).copy_(grad.reshape({-1}));
     grad.zero_();
   }
   contributions_.push_back(std::move(flat));
@@ -69,11 +74,11 @@ std::vector<int64_t> ExactGradientSum::GlobalExponents(int64_t* total_contributi
   row[static_cast<size_t>(n + 1)] = 0;
   if (!contributions_.empty()) {
     std::vector<at::Tensor> maxima;
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t size = offsets_[i + 1] - offsets_[i];
+    for (size_t i = 0; i < params_.size(); ++i) {
       std::vector<at::Tensor> per_contribution;
       for (const at::Tensor& c : contributions_) {
-        per_contribution.push_back(size == 0 ? at::zeros({}, c.options()) : c.narrow(0, offsets_[i], size).abs().max());
+        const at::Tensor segment = Segment(c, offsets_, i);
+        per_contribution.push_back(segment.numel() == 0 ? at::zeros({}, c.options()) : segment.abs().max());
       }
       maxima.push_back(at::stack(per_contribution).max());
     }
@@ -117,11 +122,11 @@ void ExactGradientSum::Finish() {
   for (size_t i = 0; i < params_.size(); ++i) {
     if (exponents[i] == kZeroTensor) continue;
     const double scale = std::ldexp(1.0, kSumBits - headroom - static_cast<int>(exponents[i]));
-    at::Tensor segment = sum.narrow(0, offsets_[i], offsets_[i + 1] - offsets_[i]);
+    at::Tensor segment = Segment(sum, offsets_, i);
     for (const at::Tensor& c : contributions_) {
       // float32 -> float64 and a power-of-two scale are exact; the rounding to an integer is the same
       // wherever the contribution is computed.
-      segment.add_(at::round(c.narrow(0, offsets_[i], segment.numel()).to(at::kDouble).mul_(scale)).to(at::kLong));
+      segment.add_(at::round(Segment(c, offsets_, i).to(at::kDouble).mul_(scale)).to(at::kLong));
     }
   }
   comm_.AllReduceSum(sum);
@@ -134,8 +139,7 @@ void ExactGradientSum::Finish() {
       continue;
     }
     const double unscale = std::ldexp(1.0, static_cast<int>(exponents[i]) + headroom - kSumBits);
-    const at::Tensor segment = sum.narrow(0, offsets_[i], offsets_[i + 1] - offsets_[i]);
-    grad.copy_(segment.to(at::kDouble).mul_(unscale).view(param.sizes()));
+    grad.copy_(Segment(sum, offsets_, i).to(at::kDouble).mul_(unscale).view(param.sizes()));
   }
   contributions_.clear();
 }
