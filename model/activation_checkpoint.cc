@@ -2,6 +2,7 @@
 // recording and keeps the layer's input; the backward reruns the layer with recording on and
 // differentiates that rerun. The dropout draws of the rerun equal the first run's because the default
 // generator's state is saved before the forward and restored around the rerun.
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
@@ -66,7 +67,7 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
     ctx->save_for_backward({x});
     at::Tensor out;
     {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       cpu::KernelsOffScope aten_only;  // the same ops as the rerun, whatever needs autograd there
       out = rerun->fn(x);
     }
@@ -81,7 +82,7 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
     const at::Tensor x = saved_x.detach().requires_grad_(saved_x.requires_grad());
     at::Tensor out;
     {
-      at::AutoGradMode enable(true);
+      c10::AutoGradMode enable(true);
       cpu::KernelsOffScope aten_only;
       out = WithGeneratorState(x.device(), state, [&] { return rerun->fn(x); });
     }

@@ -1,5 +1,6 @@
 #include "model/checkpoint.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <cstdio>
@@ -167,7 +168,7 @@ void CheckpointReader::CopyInto(const std::string& name, at::Tensor& dst) const 
   DEEPER_REQUIRE(dst.sizes().vec() == info.shape, it->second->path(), ": tensor '", name, "' has shape ",
                  ShapeString(info.shape), ", expected ", ShapeString(dst.sizes()));
   DEEPER_REQUIRE(info.dtype != StDtype::kBool, it->second->path(), ": tensor '", name, "' is BOOL, expected numbers");
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   dst.copy_(MappedView(*it->second, info));
 }
 

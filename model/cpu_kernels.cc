@@ -1,5 +1,6 @@
 #include "model/cpu_kernels.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
@@ -292,7 +293,7 @@ const char* KernelIsaName() {
 
 bool FusedDecodeApplies(const at::Tensor& x) {
   // Not while autograd records: the fused loops are invisible to it (norm weights may train).
-  return CurrentIsa() != Isa::kNone && !at::GradMode::is_enabled() && x.device().is_cpu() &&
+  return CurrentIsa() != Isa::kNone && !c10::GradMode::is_enabled() && x.device().is_cpu() &&
          x.scalar_type() == at::kFloat;
 }
 
@@ -407,7 +408,7 @@ at::Tensor SmallLinear(const at::Tensor& x, const at::Tensor& weight, const at::
   // 3x faster than this machine's OpenBLAS at 256 x 512 x 1408). Larger inputs go to BLAS.
   const bool fits_l2 = isa == Isa::kAvx512 && m * k * static_cast<int64_t>(sizeof(float)) <= kSmallLinearL2Bytes;
   if (m == 0 || (m > kSmallLinearMaxRows && !fits_l2)) return {};
-  if (at::GradMode::is_enabled() &&
+  if (c10::GradMode::is_enabled() &&
       (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()))) {
     return {};
   }

@@ -4,6 +4,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <utility>
@@ -22,6 +23,10 @@ struct Row {
   int64_t steps = 0;     // Decode steps since the row was filled (>= tokens generated).
   int64_t max_new = 0;
 };
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 at::Tensor HostLongs(const std::vector<int64_t>& values) {
   return at::tensor(at::ArrayRef<int64_t>(values), at::TensorOptions().dtype(at::kLong));
@@ -110,10 +115,17 @@ void Decoder::Validate() const {
 std::vector<GenerationResult> Decoder::Run() {
   c10::InferenceMode inference;
   if (queue_.empty()) return std::move(results_);
+  auto start = std::chrono::steady_clock::now();
   Start();
+  stats_.prefill_s += SecondsSince(start);
   while (Occupied() > 0) {
+    start = std::chrono::steady_clock::now();
     Step();
-    if (SyncDue()) Sync();
+    stats_.decode_enqueue_s += SecondsSince(start);
+    if (!SyncDue()) continue;
+    start = std::chrono::steady_clock::now();
+    Sync();
+    stats_.sync_wait_s += SecondsSince(start);
   }
   for (const GenerationResult& result : results_) stats_.generated_tokens += result.tokens.size();
   return std::move(results_);

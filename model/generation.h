@@ -57,6 +57,12 @@ struct GenerationStats {
   int64_t generated_tokens = 0;  // Tokens returned, over all requests.
   int64_t prefill_tokens = 0;    // Prompt positions prefilled, padding included.
   int64_t refills = 0;           // Prompts moved into a freed row.
+  // Where the host's time went (wall seconds). On CUDA the device runs behind the host: a host that
+  // spends most of its time in decode_enqueue_s and little in sync_wait_s leaves the GPU waiting for
+  // kernel launches (launch-bound); the other way round the GPU is the bottleneck.
+  double prefill_s = 0;          // First prefill (enqueue, plus any transfer waits).
+  double decode_enqueue_s = 0;   // Issuing decode steps (sampling + forward), no waiting on purpose.
+  double sync_wait_s = 0;        // Host reads of the device state, refills and shrinking.
 };
 
 // Generates for every request; results are in request order. Runs under inference mode. Throws

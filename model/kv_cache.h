@@ -11,7 +11,7 @@
 // and all row bookkeeping stays on the device, so prefill and decode steps never synchronise with the
 // host (only Compact() does).
 //
-// Recipes (B rows, `model` a Transformer, all under at::NoGradGuard):
+// Recipes (B rows, `model` a Transformer, all under c10::NoGradGuard):
 //
 //  * Generation: left-pad the prompts (mask 0 on the left), then
 //      KvCache cache = model.NewCache(B, max_prompt + max_new);

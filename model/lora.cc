@@ -1,5 +1,6 @@
 #include "model/lora.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -231,7 +232,7 @@ void SaveLoraAdapter(const Transformer& model, const LoraConfig& config, const s
 }
 
 void MergeLora(Transformer& model) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   for (auto& [name, linear] : model.NamedLinears()) {
     if (!linear->has_lora()) continue;
     // PEFT: delta = (B @ A) * scaling in the adapter dtype, cast to the weight's dtype, added in place.

@@ -2,6 +2,9 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#ifdef DEEPER_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 #include <thread>
 
@@ -41,5 +44,25 @@ c10::Device ParseDevice(const std::string& name) {
 }
 
 c10::ScalarType DefaultDtypeFor(c10::Device device) { return device.is_cuda() ? c10::kBFloat16 : c10::kFloat; }
+
+#ifdef DEEPER_WITH_CUDA
+namespace {
+c10::DeviceIndex CudaIndex(c10::Device device) { return device.has_index() ? device.index() : 0; }
+// Entry 0 of a DeviceStats array is the aggregate over both pools (StatType::AGGREGATE).
+constexpr size_t kAggregate = 0;
+}  // namespace
+
+int64_t PeakDeviceMemory(c10::Device device) {
+  if (!device.is_cuda()) return -1;
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(CudaIndex(device)).allocated_bytes[kAggregate].peak;
+}
+
+void ResetPeakDeviceMemory(c10::Device device) {
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(CudaIndex(device));
+}
+#else
+int64_t PeakDeviceMemory(c10::Device) { return -1; }
+void ResetPeakDeviceMemory(c10::Device) {}
+#endif
 
 }  // namespace deeper

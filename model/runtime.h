@@ -4,6 +4,7 @@
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
+#include <cstdint>
 #include <string>
 
 namespace deeper {
@@ -23,5 +24,11 @@ c10::Device ParseDevice(const std::string& name);
 
 // The default weight dtype for a device: float32 on CPU, bfloat16 on CUDA.
 c10::ScalarType DefaultDtypeFor(c10::Device device);
+
+// The most bytes libtorch's CUDA caching allocator held in tensors on `device` since the last reset
+// (what torch.cuda.max_memory_allocated reports: no CUDA context, no cached free blocks); -1 on the CPU
+// or in a build against a libtorch without CUDA.
+int64_t PeakDeviceMemory(c10::Device device);
+void ResetPeakDeviceMemory(c10::Device device);
 
 }  // namespace deeper

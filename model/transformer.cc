@@ -1,6 +1,7 @@
 // Transformer forward pass and parameter naming. Construction and checkpoint I/O: transformer_io.cc.
 #include "model/transformer.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include "common/error.h"
@@ -112,7 +113,7 @@ at::Tensor Transformer::ForwardHidden(const at::Tensor& input_ids, const at::Ten
   const at::Tensor mask = ops::AttentionMask(key_valid, start, s);
   const auto [cos, sin] = ops::RopeCosSin(inv_freq_, positions, dtype_);
   at::Tensor x = at::embedding(embed_tokens_, ids);
-  const bool checkpoint = checkpoint_layers_ && cache == nullptr && at::GradMode::is_enabled();
+  const bool checkpoint = checkpoint_layers_ && cache == nullptr && c10::GradMode::is_enabled();
   for (size_t i = 0; i < layers_.size(); ++i) {
     x = checkpoint ? CheckpointedLayer(layers_[i], static_cast<int64_t>(i), x, cos, sin, mask)
                    : Layer(layers_[i], static_cast<int64_t>(i), x, cos, sin, mask, cache);

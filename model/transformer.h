@@ -13,7 +13,7 @@
 //
 // Autograd: without a KvCache the forward is differentiable in every parameter (see
 // NamedParameters); call SetRequiresGrad / the LoRA helpers to choose what trains. Use a KvCache only
-// for inference (under at::NoGradGuard or c10::InferenceMode).
+// for inference (under c10::NoGradGuard or c10::InferenceMode).
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -1,4 +1,5 @@
 // Transformer construction: weight allocation, loading HF checkpoints, random init, saving.
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -89,7 +90,7 @@ std::unique_ptr<Transformer> Transformer::RandomInit(const ModelConfig& config, 
   const c10::ScalarType dtype = options.dtype.value_or(DefaultDtypeFor(options.device));
   std::unique_ptr<Transformer> model(new Transformer(config, options.device, dtype));
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   for (auto& [name, slot] : model->MutableParameters(ParamSet::kBase)) {
     if (EndsWith(name, "norm.weight")) {
       slot->fill_(1.0);

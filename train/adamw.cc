@@ -1,5 +1,6 @@
 #include "train/adamw.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -21,7 +22,7 @@ AdamW::AdamW(std::vector<std::pair<std::string, at::Tensor>> params, AdamWOption
 }
 
 void AdamW::Step(double lr) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   ++step_;
   const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(step_));
   const double bias2 = 1.0 - std::pow(options_.beta2, static_cast<double>(step_));
@@ -60,7 +61,7 @@ std::map<std::string, at::Tensor> AdamW::StateTensors() const {
 }
 
 void AdamW::LoadState(const std::map<std::string, at::Tensor>& state, int64_t step, const std::string& source) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   DEEPER_REQUIRE(step >= 0, source, ": optimizer step ", step, " is negative");
   for (size_t i = 0; i < params_.size(); ++i) {
     for (const std::string kind : {"exp_avg/", "exp_avg_sq/"}) {
@@ -88,7 +89,7 @@ void AdamW::LoadState(const std::map<std::string, at::Tensor>& state, int64_t st
 }
 
 double ClipGradNorm(const std::vector<at::Tensor>& params, double max_norm) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   at::Tensor total;
   for (const at::Tensor& p : params) {
     const at::Tensor& g = p.grad();

@@ -1,5 +1,6 @@
 #include "train/dpo_scores.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <nlohmann/json.hpp>
@@ -21,7 +22,7 @@ double LossOf(const at::Tensor& policy, const at::Tensor& ref, const at::Tensor&
 
 DpoPairScores ScoreDpoPair(const Transformer& policy, const Transformer& reference, const PreferencePair& pair,
                            double beta) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const PairBatch batch = BuildPairBatch({&pair}, 0, policy.device());
   const at::Tensor policy_logps = BatchLogps(policy, batch).to(at::kCPU);
   const PairBatch ref_batch = BuildPairBatch({&pair}, 0, reference.device());

@@ -1,5 +1,6 @@
 #include "train/metrics.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <cstdio>
@@ -25,7 +26,7 @@ DpoMetricSums::DpoMetricSums(c10::Device device)
     : sums_(at::zeros({kCount + 1}, at::TensorOptions().dtype(at::kDouble).device(device))) {}
 
 void DpoMetricSums::Add(const DpoLossOutput& out) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const at::Tensor chosen = out.chosen_rewards.to(at::kDouble);
   const at::Tensor rejected = out.rejected_rewards.to(at::kDouble);
   const at::Tensor rows = at::stack({out.losses.detach().to(at::kDouble), chosen, rejected,
@@ -37,7 +38,7 @@ void DpoMetricSums::Add(const DpoLossOutput& out) {
 
 DpoMetricSums DpoMetricSums::InUnitOrder(Communicator& comm, const std::vector<DpoMetricSums>& mine, int64_t first,
                                          int64_t total, c10::Device device) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   at::Tensor rows = at::zeros({static_cast<int64_t>(mine.size()), kCount + 1}, at::TensorOptions().dtype(at::kDouble).device(device));
   for (size_t i = 0; i < mine.size(); ++i) rows[static_cast<int64_t>(i)].copy_(mine[i].sums_);
   const at::Tensor all = AssembleRows(comm, rows, first, total).to(at::kCPU).contiguous();

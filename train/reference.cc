@@ -1,5 +1,6 @@
 #include "train/reference.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -14,14 +15,14 @@
 namespace deeper {
 
 at::Tensor ReferenceLogpsLoraOff(Transformer& model, const PairBatch& batch) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   LoraDisabledScope lora_off(model);
   return BatchLogps(model, batch);
 }
 
 void PrecomputeReferenceLogps(const Transformer& reference, std::vector<PreferencePair>& pairs, Communicator& comm,
                               int64_t token_budget, int64_t max_pairs, int64_t pad_id) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const int64_t n = static_cast<int64_t>(pairs.size());
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -358,7 +359,7 @@ void DpoRun::TrainStep(int64_t step) {
 }
 
 Metrics DpoRun::Evaluate() {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   model_->SetTraining(false);
   const auto micro_batches = MicroBatchesOf(split_.val);
   const int64_t n_micro = static_cast<int64_t>(micro_batches.size());

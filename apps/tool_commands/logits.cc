@@ -1,4 +1,5 @@
 // deeper-tool logits: fp32 logits of a model (optionally with a PEFT LoRA adapter) for given token ids.
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <iostream>
@@ -32,7 +33,7 @@ int RunLogits(int argc, char** argv) {
   DEEPER_REQUIRE(!FLAGS_model.empty() && !FLAGS_ids.empty() && !FLAGS_out.empty(),
                  "usage: deeper-tool logits --model DIR [--adapter DIR] --ids IN.safetensors --out OUT.safetensors");
   SetTorchThreads(FLAGS_threads);
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   ModelOptions options;
   options.device = ParseDevice("auto");
   options.dtype = ParseDtype(FLAGS_dtype);

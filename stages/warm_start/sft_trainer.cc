@@ -1,6 +1,7 @@
 // The one libtorch-heavy unit of warm start: the SFT forward/backward loop.
 #include "stages/warm_start/sft_trainer.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/arange.h>
 #include <ATen/ops/argmax.h>
@@ -211,7 +212,7 @@ SftSummary TrainSft(Transformer& model, const std::vector<SftExample>& examples,
 
 double SftLoss(const Transformer& model, const std::vector<SftExample>& examples, const SftBatchOptions& batches) {
   DEEPER_REQUIRE(!examples.empty(), "sft: no examples to score");
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   double sum = 0.0;
   int64_t tokens = 0;
   for (const auto& indices : SftEpochBatches(examples, batches, /*seed=*/0, /*epoch=*/0)) {

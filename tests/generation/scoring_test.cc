@@ -2,6 +2,7 @@
 // prediction against the naive one-forward-per-item path.
 #include "model/scoring.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -20,7 +21,7 @@ using test::MakePrompts;
 
 // sum_j log softmax(logits of prompt + completion)[p + j - 1, completion[j]], from one full forward.
 double DirectLogProb(const Transformer& model, const CompletionPair& pair) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   std::vector<int64_t> ids(pair.prompt);
   ids.insert(ids.end(), pair.completion.begin(), pair.completion.end());
   const at::Tensor logprobs =
@@ -128,7 +129,7 @@ TEST(ScoringRatings, NaiveEqualsRenormalisedFullSoftmax) {
   const RatingScale scale = FiveStars();
   const auto predicted = PredictRatingsNaive(*model, {ids.begin(), ids.begin() + 8}, {{ids.begin() + 8, ids.end()}},
                                              scale)[0];
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const at::Tensor probs = model->Forward(at::tensor(ids).view({1, -1}))[0][-1].softmax(-1).to(at::kDouble);
   const at::Tensor picked = probs.index_select(0, at::tensor(scale.token_ids));
   const at::Tensor renormalised = picked / picked.sum();

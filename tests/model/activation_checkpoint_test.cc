@@ -1,6 +1,7 @@
 // Activation checkpointing changes memory, not math: the same loss and gradients with and without it,
 // for full fine-tuning and for LoRA with dropout (whose draws the recomputation must repeat). Both
 // passes run with ATen ops only, as training does (cpu::KernelsOffScope).
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -75,7 +76,7 @@ TEST(ActivationCheckpoint, LoraDropoutIsRedrawnIdenticallyInTheRecomputation) {
   AttachLora(*model, lora, /*seed=*/3);
   for (auto& [name, p] : model->NamedParameters(ParamSet::kLora)) {
     p.requires_grad_(true);
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     p.normal_(0, 0.05, at::Generator());  // nonzero B too: every adapter gets a gradient
   }
   model->SetTraining(true);
@@ -91,7 +92,7 @@ TEST(ActivationCheckpoint, LoraDropoutIsRedrawnIdenticallyInTheRecomputation) {
 TEST(ActivationCheckpoint, InferenceIgnoresIt) {
   auto model = TinyQwen3();
   model->SetActivationCheckpointing(true);
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const at::Tensor ids = at::arange(0, 8, at::kLong).view({1, 8});
   const at::Tensor with = model->Forward(ids);
   model->SetActivationCheckpointing(false);

@@ -1,6 +1,7 @@
 // at::Tensor <-> safetensors round trips and whole-model save / reload (single file and sharded).
 #include "model/checkpoint.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -39,7 +40,7 @@ TEST(ModelCheckpoint, TensorRoundTripAllDtypes) {
 }
 
 TEST(ModelCheckpoint, SaveAndReloadModelSingleAndSharded) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   ModelConfig config = ConfigLike("qwen3");
   ApplyConfigOverrides(&config, "vocab_size=96,hidden_size=32,intermediate_size=48,num_hidden_layers=2,"
                                 "num_attention_heads=4,num_key_value_heads=2,head_dim=16");

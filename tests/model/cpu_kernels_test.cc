@@ -2,6 +2,7 @@
 // (rows 1..16, widths not multiples of the vector length, strided K/V, masked keys).
 #include "model/cpu_kernels.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -22,7 +23,7 @@ at::Tensor Randn(at::IntArrayRef shape, uint64_t seed) {
 
 TEST(CpuKernels, SmallLinearEqualsAtLinearForEveryTail) {
   if (!KernelsActive()) GTEST_SKIP() << "no AVX2/AVX-512 on this CPU (or DEEPER_CPU_KERNELS=0)";
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   uint64_t seed = 1;
   for (int64_t rows : {1, 2, 3, 5, 8, 13, 16}) {
     for (auto [n, k] : {std::pair<int64_t, int64_t>{7, 5}, {33, 17}, {64, 64}, {100, 129}, {257, 96}}) {
@@ -49,18 +50,18 @@ TEST(CpuKernels, SmallLinearEqualsAtLinearForEveryTail) {
 }
 
 TEST(CpuKernels, SmallLinearDeclinesWhatItDoesNotHandle) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const at::Tensor w = Randn({8, 8}, 1);
   EXPECT_FALSE(cpu::SmallLinear(Randn({2, 8}, 2).to(at::kDouble), w.to(at::kDouble), {}).defined());
   EXPECT_FALSE(cpu::SmallLinear(Randn({2, 8}, 3), w.t(), {}).defined()) << "non-contiguous weight";
   at::Tensor trained = w.clone().requires_grad_(true);
-  at::AutoGradMode grad(true);
+  c10::AutoGradMode grad(true);
   EXPECT_FALSE(cpu::SmallLinear(Randn({2, 8}, 4), trained, {}).defined()) << "autograd needs at::linear";
 }
 
 TEST(CpuKernels, RmsNormRopeAndDecodeAttendMatchTheOps) {
   if (!KernelsActive()) GTEST_SKIP() << "no AVX2/AVX-512 on this CPU (or DEEPER_CPU_KERNELS=0)";
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const int64_t b = 3, heads = 4, kv_heads = 2, d = 10, t = 7;
   const at::Tensor x = Randn({b, 1, heads * d}, 5);
   ASSERT_TRUE(cpu::FusedDecodeApplies(x));

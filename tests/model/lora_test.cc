@@ -1,6 +1,7 @@
 // LoRA against PEFT goldens: adapter on / off / merged, PEFT file layout on save, fresh adapters.
 #include "model/lora.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -31,7 +32,7 @@ class ModelLora : public ::testing::Test {
   std::unique_ptr<Transformer> model_;
   std::map<std::string, at::Tensor> golden_;
   at::Tensor ids_;
-  at::NoGradGuard no_grad_;
+  c10::NoGradGuard no_grad_;
 };
 
 TEST_F(ModelLora, AdapterOnOffAndMergedMatchPeft) {
@@ -102,7 +103,7 @@ TEST_F(ModelLora, FreshAdapterStartsAsIdentityAndTrainsAlone) {
   EXPECT_TRUE(model_->Forward(ids_).equal(base)) << "B = 0: the adapter changes nothing at first";
   EXPECT_THROW(AttachLora(*model_, config, 7), Error);
 
-  at::GradMode::set_enabled(true);
+  c10::GradMode::set_enabled(true);
   model_->SetRequiresGrad(false);
   at::Tensor loss = model_->Forward(ids_).logsumexp(-1).mean();
   loss.backward();
@@ -111,7 +112,7 @@ TEST_F(ModelLora, FreshAdapterStartsAsIdentityAndTrainsAlone) {
     if (name.find("lora_B") != std::string::npos) EXPECT_GT(p.grad().abs().max().item<double>(), 0) << name;
   }
   for (const auto& [name, p] : model_->NamedParameters(ParamSet::kBase)) EXPECT_FALSE(p.grad().defined()) << name;
-  at::GradMode::set_enabled(false);
+  c10::GradMode::set_enabled(false);
 }
 
 std::string AdapterError(Transformer& model, const std::string& dir) {

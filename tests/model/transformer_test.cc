@@ -2,6 +2,7 @@
 // row management (prefix sharing, refill, compaction), sharded/f16 checkpoints, gradients.
 #include "model/transformer.h"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -34,7 +35,7 @@ void Report(const std::string& what, double diff) { std::cout << "[ max|diff| ] 
 
 // Greedy continuation of one prompt [1,P] with the KV cache: `steps` new tokens.
 at::Tensor GreedyOne(const Transformer& model, const at::Tensor& prompt, int64_t steps) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   KvCache cache = model.NewCache(1, prompt.size(1) + steps);
   at::Tensor logits = model.Logits(model.ForwardHidden(prompt, {}, &cache).select(1, -1));
   std::vector<at::Tensor> out;
@@ -54,7 +55,7 @@ class ModelGolden : public ::testing::TestWithParam<std::string> {
   }
   std::unique_ptr<Transformer> model_;
   std::map<std::string, at::Tensor> golden_;
-  at::NoGradGuard no_grad_;
+  c10::NoGradGuard no_grad_;
 };
 
 TEST_P(ModelGolden, Logits) {
@@ -122,7 +123,7 @@ class ModelKvCache : public ::testing::Test {
   void SetUp() override { model_ = Transformer::Load(ModelData("tiny-llama")); }
   at::Tensor Ids(std::vector<int64_t> ids) { return at::tensor(ids, at::kLong).view({1, -1}); }
   std::unique_ptr<Transformer> model_;
-  at::NoGradGuard no_grad_;
+  c10::NoGradGuard no_grad_;
 };
 
 TEST_F(ModelKvCache, LeftPaddedBatchGeneratesLikeSingleRows) {
@@ -246,7 +247,7 @@ TEST_F(ModelKvCache, SelectRowsAndCapacityErrors) {
 // ---- Checkpoint layouts and errors -----------------------------------------------------------------------
 
 TEST(ModelCheckpoint, ShardedAndF16CheckpointsMatchGoldens) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   auto sharded = Transformer::Load(ModelData("tiny-qwen3-sharded"));
   auto golden = Golden("tiny-qwen3");
   double diff = MaxDiff(sharded->Forward(golden["input_ids"]), golden["logits"]);

@@ -1,5 +1,6 @@
 // DPO numbers against the reference implementation's golden (HF transformers + TRL conventions), and the
 // loss, log-prob and optimizer math against their definitions.
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -75,7 +76,7 @@ TEST_F(GoldenDpo, GradientOfDownProjMatches) {
   const PairBatch batch = BuildPairBatch({&pair}, 0, c10::Device(c10::kCPU));
   at::Tensor ref;
   {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     ref = BatchLogps(*reference_, batch);
   }
   const at::Tensor policy = BatchLogps(*policy_, batch);
@@ -99,7 +100,7 @@ TEST_F(GoldenDpo, GradientOfDownProjMatches) {
 TEST_F(GoldenDpo, SelectedPositionLogpsEqualFullLogits) {
   const PreferencePair pair = GoldenPair(golden_);
   const PairBatch batch = BuildPairBatch({&pair, &pair}, 3, c10::Device(c10::kCPU));
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const at::Tensor lean = BatchLogps(*policy_, batch);
   const at::Tensor full = SequenceLogpsFromLogits(policy_->Forward(batch.input_ids, batch.attention_mask),
                                                   batch.input_ids, batch.completion_mask);

@@ -83,6 +83,10 @@ int Run() {
             << "median_s=" << median << "\n"
             << "tokens_per_s=" << stats.generated_tokens / median << "\n"
             << "decode_steps=" << stats.decode_steps << " row_steps=" << stats.row_steps << "\n"
+            // Host time per decode step: issuing it vs waiting for the device (last run).
+            << "prefill_ms=" << stats.prefill_s * 1e3
+            << " enqueue_ms_per_step=" << stats.decode_enqueue_s * 1e3 / std::max<int64_t>(1, stats.decode_steps)
+            << " sync_wait_ms_per_step=" << stats.sync_wait_s * 1e3 / std::max<int64_t>(1, stats.decode_steps) << "\n"
             << "cpu_kernels=" << cpu::KernelIsaName() << "\n";
   return 0;
 }

@@ -3,6 +3,9 @@
 // (the naive reference) and with full forwards batched --batch at a time (no sharing).
 //   bench_rating --model DIR --threads T [--prefix_len 512 --items 40 --suffix_min 12 --suffix_max 32]
 //                [--batch 16] [--runs 3]
+// With --personas N > 1 it scores N random personas with --items each through PredictRatingsGrouped
+// (--max_prefixes personas prefilled together, --batch suffix rows per forward), as reward assignment
+// does, and compares with the one-persona-at-a-time shared path.
 // Prints `key=value` lines and the largest probability difference between the paths.
 #include <gflags/gflags.h>
 
@@ -25,6 +28,8 @@ DEFINE_int32(items, 40, "items (suffixes) per prefix");
 DEFINE_int32(suffix_min, 12, "shortest item suffix");
 DEFINE_int32(suffix_max, 32, "longest item suffix");
 DEFINE_int32(batch, 16, "suffixes per forward");
+DEFINE_int32(personas, 1, "prefixes (personas); > 1 measures the grouped path");
+DEFINE_int32(max_prefixes, 8, "personas prefilled together in the grouped path");
 DEFINE_int32(runs, 3, "timed runs (the median is reported)");
 DEFINE_uint64(seed, 1, "token seed");
 DEFINE_string(device, "cpu", "cpu, cuda or cuda:N");
@@ -63,6 +68,40 @@ double MaxDiff(const std::vector<RatingPrediction>& a, const std::vector<RatingP
   return diff;
 }
 
+// --personas > 1: every persona its own random prefix and items, scored grouped vs one at a time.
+int RunGrouped(const Transformer& model, const RatingScale& scale, ScoringOptions options) {
+  uint64_t state = FLAGS_seed;
+  std::vector<RatingGroup> groups(FLAGS_personas);
+  for (RatingGroup& group : groups) {
+    group.prefix = RandomIds(&state, FLAGS_prefix_len, model.config().vocab_size);
+    for (int i = 0; i < FLAGS_items; ++i) {
+      const int64_t spread = FLAGS_suffix_max - FLAGS_suffix_min + 1;
+      group.suffixes.push_back(RandomIds(&state, FLAGS_suffix_min + static_cast<int64_t>(state >> 40) % spread,
+                                         model.config().vocab_size));
+    }
+  }
+  options.max_prefixes = FLAGS_max_prefixes;
+  std::vector<std::vector<RatingPrediction>> grouped;
+  std::vector<RatingPrediction> first;
+  const double t_grouped = MedianSeconds([&] { grouped = PredictRatingsGrouped(model, groups, scale, options); }, true);
+  const double t_each = MedianSeconds(
+      [&] {
+        for (const RatingGroup& group : groups) {
+          std::vector<RatingPrediction> one = PredictRatings(model, group.prefix, group.suffixes, scale, options);
+          if (&group == &groups.front()) first = std::move(one);
+        }
+      },
+      true);
+  const double ratings = static_cast<double>(FLAGS_personas) * FLAGS_items;
+  std::cout << "impl=deeper-cpp device=" << FLAGS_device << " personas=" << FLAGS_personas << " prefix=" << FLAGS_prefix_len
+            << " items=" << FLAGS_items << " suffix=" << FLAGS_suffix_min << ".." << FLAGS_suffix_max
+            << " batch=" << options.max_batch << " max_prefixes=" << options.max_prefixes << "\n"
+            << "grouped_s=" << t_grouped << "\nratings_per_s=" << ratings / t_grouped << "\none_persona_at_a_time_s=" << t_each
+            << "\nspeedup_vs_one_at_a_time=" << t_each / t_grouped
+            << "\nmax_prob_diff_vs_one_at_a_time=" << MaxDiff(grouped.front(), first) << "\n";
+  return 0;
+}
+
 int Run() {
   DEEPER_REQUIRE(!FLAGS_model.empty(), "--model is required");
   SetTorchThreads(FLAGS_threads);
@@ -89,6 +128,7 @@ int Run() {
   ScoringOptions options;
   options.max_batch = FLAGS_batch;
   options.max_batch_tokens = 0;
+  if (FLAGS_personas > 1) return RunGrouped(*model, scale, options);
 
   std::vector<RatingPrediction> shared, naive, batched;
   const double t_shared =

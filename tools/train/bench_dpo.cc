@@ -7,7 +7,9 @@
 //             [--lora_rank 16] [--checkpointing 0|1] [--peak_tflops 0]
 // Prints one JSON line: tokens_per_s = 2 * pairs * (prompt_len + completion_len) / median step time, and
 // mfu = tokens_per_s * 8 * base params / peak_tflops (the convention of issue 7: forward 2, backward 4,
-// recomputation 2 FLOPs per parameter and token; 0 when --peak_tflops is not given).
+// recomputation 2 FLOPs per parameter and token; 0 when --peak_tflops is not given) and peak_gb, the CUDA
+// allocator's peak of tensor memory during the steps (0 on the CPU).
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -121,7 +123,7 @@ int Main(int argc, char** argv) {
   const int64_t b = a.pairs;
   at::Tensor ref;
   {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     ref = BatchLogps(*model, batch);  // the reference = the initial policy, computed once as in training
   }
   model->SetRequiresGrad(!lora);
@@ -143,6 +145,7 @@ int Main(int argc, char** argv) {
     numel += p.numel();
   }
   AdamW optimizer(model->NamedParameters(trained), AdamWOptions{});
+  ResetPeakDeviceMemory(model->device());
   std::vector<double> times, forward_times, backward_times, update_times;
   double first_logp = 0, first_loss = 0;
   for (int64_t step = 0; step < a.warmup + a.steps; ++step) {
@@ -178,11 +181,12 @@ int Main(int argc, char** argv) {
   std::printf("{\"impl\": \"deeper\", \"mode\": \"%s\", \"device\": \"%s\", \"dtype\": \"%s\", \"params\": %lld, "
               "\"trained_params\": %lld, \"threads\": %d, \"checkpointing\": %d, \"tokens_per_step\": %.0f, "
               "\"step_ms_median\": %.2f, \"forward_ms\": %.2f, \"backward_ms\": %.2f, \"update_ms\": %.2f, "
-              "\"tokens_per_s\": %.1f, \"mfu\": %.4f, \"step0_policy_chosen_logp\": %.6f, \"step0_loss\": %.8f}\n",
+              "\"tokens_per_s\": %.1f, \"mfu\": %.4f, \"peak_gb\": %.2f, \"step0_policy_chosen_logp\": %.6f, \"step0_loss\": %.8f}\n",
               a.mode.c_str(), a.device.c_str(), a.dtype.c_str(), static_cast<long long>(base_params),
               static_cast<long long>(numel), a.threads, a.checkpointing ? 1 : 0, tokens, median * 1e3,
               Median(forward_times) * 1e3, Median(backward_times) * 1e3, Median(update_times) * 1e3, tokens / median,
-              mfu, first_logp, first_loss);
+              mfu, std::max<double>(0, static_cast<double>(PeakDeviceMemory(model->device()))) / (1 << 30), first_logp,
+              first_loss);
   return 0;
 }
 
