@@ -75,10 +75,14 @@ row() {
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   [[ -f .device/setup.sh ]] && source .device/setup.sh .device/debs >> "$logfile" 2>&1
+  # The environment variable separates paths with ':'; as a CMake variable the list takes ';'.
+  prefix_path=(-DCMAKE_PREFIX_PATH="${CMAKE_PREFIX_PATH:-}")
+  export CMAKE_PREFIX_PATH=${CMAKE_PREFIX_PATH//;/:}
   targets=(deeper-tool bench_generate bench_rating bench_dpo bench_tokenizer)
   build() {
     log "configure (DEEPER_WITH_NCCL=$1)"
-    cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEEPER_WITH_NCCL="$1" >> "$logfile" 2>&1 || return 1
+    cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEEPER_WITH_NCCL="$1" "${prefix_path[@]}" \
+      >> "$logfile" 2>&1 || return 1
     log "build ${targets[*]} $2"
     cmake --build "$BUILD" --target "${targets[@]}" $2 >> "$logfile" 2>&1
   }
