@@ -75,6 +75,12 @@ row() {
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   [[ -f .device/setup.sh ]] && source .device/setup.sh .device/debs >> "$logfile" 2>&1
+  # What the GPU machine's image lacks beyond the device recipe's packages, carried in .device/debs too
+  # (`apt-get download libutf8proc2 libutf8proc-dev libssl-dev` there): unpacked only where missing.
+  if ! pkg-config --exists libutf8proc; then
+    for deb in .device/debs/libutf8proc2_*.deb .device/debs/libutf8proc-dev_*.deb; do dpkg -x "$deb" /; done
+  fi
+  [[ -f /usr/include/openssl/evp.h ]] || dpkg -x .device/debs/libssl-dev_*.deb /
   # The environment variable separates paths with ':'; as a CMake variable the list takes ';'.
   prefix_path=(-DCMAKE_PREFIX_PATH="${CMAKE_PREFIX_PATH:-}")
   export CMAKE_PREFIX_PATH=${CMAKE_PREFIX_PATH//;/:}
