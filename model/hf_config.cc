@@ -1,5 +1,6 @@
 #include "model/hf_config.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>

@@ -1,6 +1,7 @@
 #include "pipeline/manifest.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,6 @@
 #include "pipeline/shard.h"
 
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 

@@ -1,6 +1,7 @@
 #include "pipeline/stage.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>

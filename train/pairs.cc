@@ -1,6 +1,7 @@
 #include "train/pairs.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "common/error.h"
 #include "pipeline/shard.h"

@@ -1,5 +1,6 @@
 #include "train/pairs_tokenize.h"
 
+#include <cstdint>
 #include <filesystem>
 
 #include "common/error.h"

@@ -1,5 +1,6 @@
 #include "world/bpe_trainer.h"
 
+#include <cstdint>
 #include <map>
 #include <tuple>
 #include <unordered_map>

@@ -1,5 +1,7 @@
 #include "world/keyed_rng.h"
 
+#include <cstdint>
+
 namespace deeper::world {
 
 uint64_t Mix64(uint64_t x) {

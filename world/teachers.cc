@@ -1,5 +1,7 @@
 #include "world/teachers.h"
 
+#include <cstdint>
+
 #include "world/keyed_rng.h"
 #include "world/persona.h"
 

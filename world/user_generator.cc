@@ -1,6 +1,7 @@
 #include "world/user_generator.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include "world/keyed_rng.h"

@@ -12,6 +12,7 @@
 //   finish_reason  I64 [B]: 0 = stopped at an eos token, 1 = reached N.
 // Rows stop at the model's eos_token_id(s) from config.json. Sampling keys are the row indices, so a
 // row's sample depends on (seed, row, prompt) only. The device is CUDA when available, else the CPU.
+#include <cstdint>
 #include <cstring>
 #include <iostream>
 #include <map>

@@ -3,6 +3,7 @@
 // IN lines are {"text": "..."} (blank lines are skipped); OUT has one line per input line, in order:
 // {"ids": [...], "ids_with_special": [...], "decoded": "..."} where decoded is Decode(ids).
 // OUT is written atomically: nothing is left behind when any line fails.
+#include <cstdint>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>

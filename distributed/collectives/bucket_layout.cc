@@ -1,6 +1,7 @@
 #include "distributed/collectives/bucket_layout.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 

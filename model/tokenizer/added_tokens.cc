@@ -1,6 +1,7 @@
 #include "model/tokenizer/added_tokens.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "model/tokenizer/unicode.h"
 

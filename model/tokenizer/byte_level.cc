@@ -1,6 +1,7 @@
 #include "model/tokenizer/byte_level.h"
 
 #include <array>
+#include <cstdint>
 
 #include "model/tokenizer/unicode.h"
 

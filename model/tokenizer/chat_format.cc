@@ -1,5 +1,7 @@
 #include "model/tokenizer/chat_format.h"
 
+#include <cstdint>
+
 #include "common/error.h"
 #include "model/tokenizer/unicode.h"
 

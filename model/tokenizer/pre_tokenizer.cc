@@ -1,5 +1,6 @@
 #include "model/tokenizer/pre_tokenizer.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "common/error.h"

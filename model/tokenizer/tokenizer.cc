@@ -1,6 +1,7 @@
 #include "model/tokenizer/tokenizer.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 #include "common/error.h"

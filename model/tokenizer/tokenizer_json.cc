@@ -1,5 +1,6 @@
 #include "model/tokenizer/tokenizer_json.h"
 
+#include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 

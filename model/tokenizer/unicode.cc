@@ -1,5 +1,7 @@
 #include "model/tokenizer/unicode.h"
 
+#include <cstdint>
+
 #include <utf8proc.h>
 
 

@@ -1,6 +1,7 @@
 #include "stages/context_building/csv_reader.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace deeper {

@@ -1,5 +1,6 @@
 #include "stages/context_building/deeper_csv_reader.h"
 
+#include <cstdint>
 #include <string_view>
 #include <unordered_map>
 

@@ -1,6 +1,7 @@
 #include "stages/context_building/deeper_rounds_reader.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string_view>

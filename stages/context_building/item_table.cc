@@ -1,5 +1,7 @@
 #include "stages/context_building/item_table.h"
 
+#include <cstdint>
+
 #include "stages/context_building/html_entities.h"
 
 namespace deeper {

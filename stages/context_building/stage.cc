@@ -1,5 +1,6 @@
 #include "stages/context_building/stage.h"
 
+#include <cstdint>
 #include <map>
 
 #include "common/error.h"

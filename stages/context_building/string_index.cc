@@ -1,6 +1,7 @@
 #include "stages/context_building/string_index.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace deeper {

@@ -1,6 +1,7 @@
 #include "stages/context_building/table_reader.h"
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <utility>
 
 namespace deeper {

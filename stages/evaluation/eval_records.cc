@@ -1,6 +1,7 @@
 #include "stages/evaluation/eval_records.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "common/error.h"
 

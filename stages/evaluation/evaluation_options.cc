@@ -1,5 +1,6 @@
 #include "stages/evaluation/evaluation_options.h"
 
+#include <cstdint>
 #include <set>
 
 #include "common/error.h"

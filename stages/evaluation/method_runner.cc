@@ -1,5 +1,7 @@
 #include "stages/evaluation/method_runner.h"
 
+#include <cstdint>
+
 #include "common/error.h"
 #include "stages/evaluation/trivial_baselines.h"
 #include "stages/persona/model_bundle.h"

@@ -1,6 +1,7 @@
 #include "stages/evaluation/report_html.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <sstream>
 

@@ -2,6 +2,7 @@
 #include "stages/persona/model_bundle.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 #include "model/lora.h"

@@ -1,6 +1,8 @@
 // The second unit of the persona library that includes libtorch headers (generation and keys).
 #include "stages/persona/persona_generation.h"
 
+#include <cstdint>
+
 #include "common/error.h"
 #include "model/generation.h"
 #include "model/sampling.h"

@@ -1,6 +1,7 @@
 #include "stages/persona/persona_text.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 #include <sstream>
 

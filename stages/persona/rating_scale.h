@@ -3,6 +3,7 @@
 // its probabilities over those tokens become a rating in the domain's scale. Torch-free.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>

@@ -1,5 +1,6 @@
 #include "stages/refinement/candidate_records.h"
 
+#include <cstdint>
 #include <cstring>
 
 

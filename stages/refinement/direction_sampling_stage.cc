@@ -2,6 +2,7 @@
 // window W_k), the predictions P_k = Predict(S_{k-1}, W_k), the refinement prompt, and N sampled
 // candidate refinements. Iteration 1 refines init_persona's S0 with the base refiner; iteration 2
 // refines refine_1's S1 with the iteration-1 model. Output: candidate shards (candidate_records.h).
+#include <cstdint>
 #include <map>
 
 #include "common/error.h"

@@ -1,6 +1,7 @@
 #include "stages/refinement/dpo_config.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 
 #include "common/error.h"

@@ -1,6 +1,7 @@
 // init_persona: the round-0 persona S0 of every user of init_persona.splits, written from window 0's
 // items and true ratings. Output: persona shards (stages/persona/persona_records.h), window 0.
 #include <algorithm>
+#include <cstdint>
 
 #include "pipeline/shard.h"
 #include "stages/persona/persona_records.h"

@@ -2,6 +2,8 @@
 // pair_mining.iter<k> (pair_rules.h). Output: mined pair shards (pair_records.h), contexts in shard
 // order, a context's pairs best chosen first.
 #include "common/error.h"
+
+#include <cstdint>
 #include "pipeline/shard.h"
 #include "stages/refinement/candidate_records.h"
 #include "stages/refinement/pair_records.h"

@@ -1,6 +1,7 @@
 #include "stages/refinement/pair_rules.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 

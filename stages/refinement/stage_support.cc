@@ -1,6 +1,7 @@
 #include "stages/refinement/stage_support.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>

@@ -1,5 +1,7 @@
 #include "stages/warm_start/prompt_renderer.h"
 
+#include <cstdint>
+
 #include "stages/persona/prompt_template.h"
 
 namespace deeper {

@@ -1,6 +1,7 @@
 #include "stages/warm_start/sft_batches.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 #include "train/batching.h"

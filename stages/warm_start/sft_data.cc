@@ -1,6 +1,7 @@
 #include "stages/warm_start/sft_data.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <sstream>
 

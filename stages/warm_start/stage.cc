@@ -1,5 +1,7 @@
 #include "stages/warm_start/stage.h"
 
+#include <cstdint>
+
 #include <glog/logging.h>
 
 #include <nlohmann/json.hpp>

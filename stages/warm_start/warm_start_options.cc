@@ -1,5 +1,7 @@
 #include "stages/warm_start/warm_start_options.h"
 
+#include <cstdint>
+
 #include "common/error.h"
 
 namespace deeper {

@@ -1,6 +1,7 @@
 #include "stages/warm_start/world_checks.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
 

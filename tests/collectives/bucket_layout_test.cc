@@ -1,5 +1,7 @@
 #include "distributed/collectives/bucket_layout.h"
 
+#include <cstdint>
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"

@@ -1,6 +1,8 @@
 // config.json parsing (llama / qwen2 / qwen3, both rope layouts), refusals and the writer.
 #include "model/hf_config.h"
 
+#include <cstdint>
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"

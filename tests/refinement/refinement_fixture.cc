@@ -1,5 +1,6 @@
 #include "tests/refinement/refinement_fixture.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <random>

@@ -3,6 +3,7 @@
 // that runs the whole training chain on the CPU in seconds.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 

@@ -2,6 +2,7 @@
 // Qwen3 tokenizers: ids, ids with special tokens, decoded text, and the chat renderings.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <utf8proc.h>
 
+#include <cstdint>
 #include <cstdlib>
 
 #include <algorithm>

@@ -5,6 +5,7 @@
 // so a test can kill it at a known point.
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>

@@ -2,6 +2,7 @@
 // the world's rule, and the same probabilities from full unpacked forwards (ScoreCompletions).
 //   predictor_probe RUN_DIR [users]
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 

@@ -2,6 +2,7 @@
 // refinement that helps on average, and a noisy one whose candidates spread both ways.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <set>
 
 #include "tests/world/world_test_util.h"

@@ -1,6 +1,7 @@
 // Helpers shared by the world tests: a scratch directory and a small world.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>

@@ -2,6 +2,8 @@
 // project's tokenizer with each world word one token, exact decoding, and the llama3 chat format.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "model/tokenizer/chat_format.h"
 #include "model/tokenizer/tokenizer.h"
 #include "tests/world/world_test_util.h"

@@ -1,5 +1,7 @@
 #include "tools/collectives/llama_gradients.h"
 
+#include <cstdint>
+
 namespace deeper {
 namespace {
 
