@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "model/decode_step.h"
 #include "model/kv_cache.h"
 #include "model/transformer.h"
 
@@ -70,6 +71,7 @@ class Decoder {
   std::deque<int64_t> queue_;
   std::vector<Row> rows_;
   std::unique_ptr<KvCache> cache_;
+  std::unique_ptr<DecodeStep> step_;
   // Device state, one entry per row.
   at::Tensor logits_;   // [R, V] fp32 next-token logits.
   at::Tensor active_;   // [R] bool: still generating.
@@ -136,6 +138,7 @@ void Decoder::Start() {
   // A row's columns span at most its prompt, its tokens and the steps until the host notices it has
   // finished; Compact() drops everything older, so this capacity always suffices.
   cache_ = std::make_unique<KvCache>(model_.NewCache(batch, max_prompt_ + max_new_ + interval_ + 1));
+  step_ = std::make_unique<DecodeStep>(model_, cache_.get(), options_.fixed_shape_decode, options_.cuda_graphs);
   const at::TensorOptions on_device = at::TensorOptions().device(device_);
   logits_ = at::zeros({batch, model_.config().vocab_size}, on_device.dtype(at::kFloat));
   active_ = at::zeros({batch}, on_device.dtype(at::kBool));
@@ -223,7 +226,8 @@ void Decoder::Step() {
     DEEPER_REQUIRE(cache_->length() < cache_->capacity(), "generation: KV cache full after compaction");
   }
   // Rows that have finished append a masked pad, so their cache stays as it was.
-  logits_ = model_.Forward(tokens.unsqueeze(1), active_.unsqueeze(1), cache_.get()).select(1, 0);
+  logits_ = step_->Run(tokens, active_);
+  stats_.graph_captures = step_->captures();
 }
 
 bool Decoder::SyncDue() const {

@@ -48,6 +48,11 @@ struct GenerationOptions {
   SamplingOptions sampling;
   // Steps between host checks for finished rows; 0 = automatic (1 on CPU, 8 on accelerators).
   int64_t sync_interval = 0;
+  // On CUDA, replay decode steps from a CUDA graph (model/decode_step.h; DEEPER_CUDA_GRAPHS=0 turns it
+  // off for a process). Same tokens either way.
+  bool cuda_graphs = true;
+  // Run decode steps in the fixed-shape form that graphs need, also without graphs (tests).
+  bool fixed_shape_decode = false;
 };
 
 // Counters of one Generate call (for benchmarks and logs).
@@ -57,6 +62,7 @@ struct GenerationStats {
   int64_t generated_tokens = 0;  // Tokens returned, over all requests.
   int64_t prefill_tokens = 0;    // Prompt positions prefilled, padding included.
   int64_t refills = 0;           // Prompts moved into a freed row.
+  int64_t graph_captures = 0;    // CUDA graphs captured for decode steps (0: eager steps).
   // Where the host's time went (wall seconds). On CUDA the device runs behind the host: a host that
   // spends most of its time in decode_enqueue_s and little in sync_wait_s leaves the GPU waiting for
   // kernel launches (launch-bound); the other way round the GPU is the bottleneck.

@@ -52,7 +52,8 @@ at::Tensor KvCache::BeginAppend(const at::Tensor& new_mask) {
   DEEPER_REQUIRE(length_ + s <= capacity_, "KvCache: appending ", s, " tokens to ", length_,
                  " exceeds the capacity of ", capacity_, " (Compact() or a larger cache)");
   at::Tensor valid = new_mask.to(device_, at::kBool);
-  key_mask_.narrow(1, length_, s).copy_(valid);
+  if (FixedShapeStep(s)) key_mask_.index_copy_(1, write_column_, valid);
+  else key_mask_.narrow(1, length_, s).copy_(valid);
   at::Tensor counts = valid.to(at::kLong).cumsum(1);
   at::Tensor positions = (next_pos_.unsqueeze(1) + counts - 1).clamp_min(0);
   next_pos_.add_(counts.select(1, s - 1));
@@ -66,12 +67,34 @@ std::pair<at::Tensor, at::Tensor> KvCache::Append(int64_t layer, const at::Tenso
                  "KvCache: keys/values of shape ", k.sizes(), " do not fit the cache");
   at::Tensor& keys = keys_[static_cast<size_t>(layer)];
   at::Tensor& values = values_[static_cast<size_t>(layer)];
+  if (FixedShapeStep(s)) {
+    keys.index_copy_(2, write_column_, k);
+    values.index_copy_(2, write_column_, v);
+    return {keys, values};
+  }
   keys.narrow(2, length_, s).copy_(k);
   values.narrow(2, length_, s).copy_(v);
   return {keys.narrow(2, 0, length_ + s), values.narrow(2, 0, length_ + s)};
 }
 
-void KvCache::EndAppend(int64_t s) { length_ += s; }
+void KvCache::EndAppend(int64_t s) {
+  length_ += s;
+  // A device-side increment, not a fill: a captured step must advance the column on every replay.
+  if (FixedShapeStep(s)) write_column_.add_(1);
+  else SyncWriteColumn();
+}
+
+// ---- Fixed-shape decode steps --------------------------------------------------------------------------
+
+void KvCache::SetFixedShapeDecode(bool on) {
+  fixed_shape_ = on;
+  if (on && !write_column_.defined()) write_column_ = at::zeros({1}, next_pos_.options());
+  SyncWriteColumn();
+}
+
+void KvCache::SyncWriteColumn() {
+  if (fixed_shape_) write_column_.fill_(length_);
+}
 
 // ---- Row management ----------------------------------------------------------------------------------------
 // Invariant: key_mask_ columns at or after length_ are all false.
@@ -80,6 +103,7 @@ void KvCache::Clear() {
   length_ = 0;
   key_mask_.zero_();
   next_pos_.zero_();
+  SyncWriteColumn();
 }
 
 void KvCache::ResetRows(const std::vector<int64_t>& rows) {
@@ -94,6 +118,7 @@ void KvCache::Truncate(int64_t length) {
   key_mask_.narrow(1, length, length_ - length).zero_();
   length_ = length;
   next_pos_.copy_(key_mask_.narrow(1, 0, length).sum(1));
+  SyncWriteColumn();
 }
 
 void KvCache::ShiftRight(int64_t delta) {
@@ -109,6 +134,7 @@ void KvCache::ShiftRight(int64_t delta) {
     key_mask_.narrow(1, 0, delta).zero_();
   }
   length_ += delta;
+  SyncWriteColumn();
 }
 
 void KvCache::CopyRows(const KvCache& src, const std::vector<int64_t>& src_rows, const std::vector<int64_t>& dst_rows) {
@@ -146,6 +172,7 @@ void KvCache::SelectRows(const std::vector<int64_t>& rows) {
   key_mask_ = key_mask_.index_select(0, index);
   next_pos_ = next_pos_.index_select(0, index);
   batch_ = static_cast<int64_t>(rows.size());
+  ++buffers_version_;
 }
 
 int64_t KvCache::Compact() {
@@ -164,6 +191,7 @@ int64_t KvCache::Compact() {
   }
   key_mask_.narrow(1, keep, first).zero_();
   length_ = keep;
+  SyncWriteColumn();
   return first;
 }
 

@@ -102,7 +102,22 @@ class KvCache {
   // Completes the append begun by BeginAppend: length() grows by S.
   void EndAppend(int64_t s);
 
+  // ---- Fixed-shape decode steps (CUDA graphs, model/decode_step.h) ----------------------------------
+  // When on, a one-token append writes at the device-side column write_column() (always == length())
+  // and the layer views and the key mask span the whole capacity (columns past length() are masked), so
+  // every decode step runs the same kernels on the same shapes and can be captured once and replayed.
+  // Longer appends (prefill) work as before. Same results as the variable-shape form.
+  void SetFixedShapeDecode(bool on);
+  bool FixedShapeStep(int64_t s) const { return fixed_shape_ && s == 1; }
+  const at::Tensor& write_column() const { return write_column_; }
+  // A captured step records the host's part of an append without running the device's; a replay runs
+  // the device's part only. These keep the host's length in step with the device.
+  void SetHostLength(int64_t length) { length_ = length; }
+  // Bumped whenever the buffers are reallocated (SelectRows): captured graphs hold their addresses.
+  int64_t buffers_version() const { return buffers_version_; }
+
  private:
+  void SyncWriteColumn();
   void ShiftRight(int64_t delta);
   at::Tensor RowIndex(const std::vector<int64_t>& rows, int64_t limit, const char* what) const;
 
@@ -117,6 +132,9 @@ class KvCache {
   std::vector<at::Tensor> values_;
   at::Tensor key_mask_;  // [batch, capacity] bool
   at::Tensor next_pos_;  // [batch] int64
+  bool fixed_shape_ = false;
+  at::Tensor write_column_;  // [1] int64 == length_ while fixed_shape_
+  int64_t buffers_version_ = 0;
 };
 
 }  // namespace deeper

@@ -73,6 +73,10 @@ at::Tensor AttentionMask(const at::Tensor& key_valid, int64_t start, int64_t s) 
   return visible | (key_col == query_col);
 }
 
+at::Tensor FixedShapeStepMask(const at::Tensor& key_valid, const at::Tensor& column) {
+  return key_valid.index_fill(1, column, true).unsqueeze(1).unsqueeze(1);
+}
+
 namespace {
 
 // Grouped matmul-softmax: the n_rep query heads that share a kv head are stacked along the query axis,

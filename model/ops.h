@@ -28,6 +28,9 @@ at::Tensor PositionsFromMask(const at::Tensor& valid);
 // key c is visible to query column q when key_valid[b,c] and c <= q; a query always sees its own
 // column, so rows of pads never softmax over nothing (which would put NaNs into the cache).
 at::Tensor AttentionMask(const at::Tensor& key_valid, int64_t start, int64_t s);
+// The same mask [B,1,1,T] for one query per row at the device-side column `column` ([1] int64) over the
+// whole key_valid [B,T] (columns past the query are masked there): fixed shapes for CUDA graphs.
+at::Tensor FixedShapeStepMask(const at::Tensor& key_valid, const at::Tensor& column);
 
 // Scaled dot-product attention with GQA. q [B,H,S,D]; k, v [B,Hkv,T,D]; mask [B,1,S,T] bool.
 // Returns [B,S,H*D]. Softmax in fp32.

@@ -100,17 +100,16 @@ at::Tensor Transformer::ForwardHidden(const at::Tensor& input_ids, const at::Ten
   } else {
     valid = at::ones({b, s}, at::TensorOptions().dtype(at::kBool).device(device_));
   }
-  at::Tensor positions, key_valid;
-  int64_t start = 0;
+  at::Tensor positions, mask;
   if (cache != nullptr) {
-    start = cache->length();
+    const int64_t start = cache->length();
     positions = cache->BeginAppend(valid);
-    key_valid = cache->key_mask().narrow(1, 0, start + s);
+    mask = cache->FixedShapeStep(s) ? ops::FixedShapeStepMask(cache->key_mask(), cache->write_column())
+                                    : ops::AttentionMask(cache->key_mask().narrow(1, 0, start + s), start, s);
   } else {
     positions = ops::PositionsFromMask(valid);
-    key_valid = valid;
+    mask = ops::AttentionMask(valid, 0, s);
   }
-  const at::Tensor mask = ops::AttentionMask(key_valid, start, s);
   const auto [cos, sin] = ops::RopeCosSin(inv_freq_, positions, dtype_);
   at::Tensor x = at::embedding(embed_tokens_, ids);
   const bool checkpoint = checkpoint_layers_ && cache == nullptr && c10::GradMode::is_enabled();

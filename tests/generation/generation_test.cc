@@ -111,6 +111,23 @@ TEST(GenerationBatch, RefillEqualsNoRefill) {
   }
 }
 
+// The fixed-shape decode steps that CUDA graphs replay (attention over the whole cache capacity, appends
+// at a device-side column) give the same tokens as the variable-shape steps, through refills, shrinking
+// batches and compactions, for every architecture.
+TEST(GenerationFixedShape, SameTokensAsVariableShapeSteps) {
+  for (const std::string name : {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
+    const auto model = LoadModel(name);
+    std::vector<GenerationRequest> requests = Requests(MakePrompts({5, 2, 8, 3, 7, 1, 6}, model->config().vocab_size));
+    for (size_t i = 0; i < requests.size(); ++i) requests[i].max_new_tokens = 2 + (i * 5) % 9;
+    for (GenerationOptions options : {Greedy(0, 3), Sampled(0, 3, 4), Sampled(0, 8, 4)}) {
+      options.sync_interval = 2;
+      const auto expected = Tokens(Generate(*model, requests, options));
+      options.fixed_shape_decode = true;
+      EXPECT_EQ(Tokens(Generate(*model, requests, options)), expected) << name << " batch " << options.max_batch;
+    }
+  }
+}
+
 TEST(GenerationSampling, SameSeedAndKeyGiveTheSameTokensAtAnyBatchSize) {
   const auto model = LoadModel("tiny-llama");
   const int64_t vocab = model->config().vocab_size;

@@ -33,6 +33,7 @@ DEFINE_int32(batch, 0, "rows decoded together (0 = all prompts)");
 DEFINE_string(out, "", "write output_ids I64 [B, max_new] of the last run here");
 DEFINE_string(device, "cpu", "cpu, cuda or cuda:N");
 DEFINE_string(dtype, "", "weight dtype f32/bf16/f16 (empty: f32 on CPU, bf16 on CUDA)");
+DEFINE_bool(cuda_graphs, true, "replay decode steps from CUDA graphs (CUDA builds and devices only)");
 
 namespace deeper {
 namespace {
@@ -60,6 +61,7 @@ int Run() {
   options.sampling.top_k = FLAGS_top_k;
   options.sampling.top_p = FLAGS_top_p;
   options.sampling.seed = FLAGS_seed;
+  options.cuda_graphs = FLAGS_cuda_graphs;
 
   std::vector<double> times;
   std::vector<GenerationResult> results;
@@ -88,7 +90,7 @@ int Run() {
             << "prefill_ms=" << stats.prefill_s * 1e3
             << " enqueue_ms_per_step=" << stats.decode_enqueue_s * 1e3 / std::max<int64_t>(1, stats.decode_steps)
             << " sync_wait_ms_per_step=" << stats.sync_wait_s * 1e3 / std::max<int64_t>(1, stats.decode_steps) << "\n"
-            << "cpu_kernels=" << cpu::KernelIsaName() << "\n";
+            << "cpu_kernels=" << cpu::KernelIsaName() << " graph_captures=" << stats.graph_captures << "\n";
   return 0;
 }
 

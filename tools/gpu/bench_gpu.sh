@@ -19,7 +19,7 @@
 # Environment: BUILD (build-gpu), SKIP_BUILD=1, NCCL (ON), HBM_TBS (3.35, H100 SXM), PEAK_TFLOPS (989,
 # H100 dense bf16), SHAPE (make-model --set of the model), RUNS (3), HF_GEN_RUNS (1: HF generate is the
 # slowest step), DEVICE (cuda), PYTHON (python3), SKIP_HF=1 (our side only, for a dry run on a machine
-# without transformers), STEP_TIMEOUT (180 s per measured command).
+# without transformers), STEP_TIMEOUT (180 s per measured command), SECTIONS (abcde: which of (a)-(e) to run).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build-gpu}
@@ -31,6 +31,7 @@ PEAK_TFLOPS=${PEAK_TFLOPS:-989}
 PYTHON=${PYTHON:-python3}
 NCCL=${NCCL:-ON}
 STEP_TIMEOUT=${STEP_TIMEOUT:-180}
+SECTIONS=${SECTIONS:-abcde}
 SHAPE=${SHAPE:-vocab_size=128256,hidden_size=2048,intermediate_size=8192,num_hidden_layers=16,num_attention_heads=32,num_key_value_heads=8,head_dim=64,tie_word_embeddings=true}
 GEN_BATCH=${GEN_BATCH:-64} GEN_PROMPT=${GEN_PROMPT:-512} GEN_NEW=${GEN_NEW:-256}
 PERSONAS=${PERSONAS:-64} PERSONA_LEN=${PERSONA_LEN:-200} ITEMS=${ITEMS:-30} ITEM_LEN=${ITEM_LEN:-30} SCORE_PREFIXES=${SCORE_PREFIXES:-16}
@@ -110,7 +111,10 @@ params=$("$PYTHON" tools/train/memory_budget.py --model "$model" --tokens 0 --co
 log "model: $SHAPE, $params parameters"
 shape_value() { grep -o "$1=[0-9]*" <<< "$SHAPE" | cut -d= -f2; }
 
+section() { [[ $SECTIONS == *$1* ]]; }
+
 # (a) generation.
+if section a; then
 # Random prompt ids as safetensors (input_ids I64 [batch, length]); plain Python, no torch needed.
 "$PYTHON" - "$work/ids.safetensors" "$GEN_BATCH" "$GEN_PROMPT" "$(shape_value vocab_size)" <<'PY'
 import array, json, random, struct, sys
@@ -123,9 +127,25 @@ header += b" " * (-len(header) % 8)
 with open(path, "wb") as f:
     f.write(struct.pack("<Q", len(header)) + header + ids.tobytes())
 PY
-ours_out=$(measure "$bin/bench_generate" --model "$model" --ids "$work/ids.safetensors" --device "$DEVICE" \
-  --max_new "$GEN_NEW" --temperature 1.0 --top_p 0.9 --seed 3 --runs "$RUNS")
+gen_args=(--model "$model" --ids "$work/ids.safetensors" --device "$DEVICE" --max_new "$GEN_NEW" --temperature 1.0
+          --top_p 0.9 --seed 3 --runs "$RUNS")
+ours_out=$(measure "$bin/bench_generate" "${gen_args[@]}" --out "$work/graphs.safetensors")
 ours=$(value tokens_per_s <<< "$ours_out"); ours=${ours:-failed}
+# The same without CUDA graphs: what the graphs buy, and whether the tokens stay the same.
+eager_out=$(measure "$bin/bench_generate" "${gen_args[@]}" --cuda_graphs=false --out "$work/eager.safetensors")
+same_rows=$("$PYTHON" - "$work/graphs.safetensors" "$work/eager.safetensors" <<'PY' 2> /dev/null || echo n/a
+import json, struct, sys
+def rows(path):
+    blob = open(path, "rb").read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    info = json.loads(blob[8:8 + n])["output_ids"]
+    data = blob[8 + n:][info["data_offsets"][0]:info["data_offsets"][1]]
+    width = info["shape"][1] * 8
+    return [data[i:i + width] for i in range(0, len(data), width)]
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+print(f"{sum(x == y for x, y in zip(a, b))}/{len(a)}")
+PY
+)
 kv_bytes_mean=$(calc "2 * $(shape_value num_hidden_layers) * $(shape_value num_key_value_heads) * $(shape_value head_dim) * 2 * $GEN_BATCH * ($GEN_PROMPT + $GEN_NEW / 2)")
 roofline=$(calc "round($GEN_BATCH / ((2 * $params + $kv_bytes_mean) / ($HBM_TBS * 1e12)))")
 theirs=n/a
@@ -133,9 +153,14 @@ theirs=n/a
   --device "$DEVICE" --batch "$GEN_BATCH" --prompt "$GEN_PROMPT" --new "$GEN_NEW" --runs "$HF_GEN_RUNS" | value tokens_per_s)
 row "(a) sampling tok/s, $GEN_BATCH x $GEN_PROMPT + $GEN_NEW, top-p 0.9" "$ours" "${theirs:-failed} (HF generate)" \
   "$(ratio "$ours" "${theirs:-}")" \
-  "$(calc "f'{100 * $ours / $roofline:.0f}% of a {$roofline} tok/s roofline'"); per decode step: host enqueue $(value enqueue_ms_per_step <<< "$ours_out") ms, waiting on the GPU $(value sync_wait_ms_per_step <<< "$ours_out") ms; prefill $(value prefill_ms <<< "$ours_out") ms"
+  "$(calc "f'{100 * $ours / $roofline:.0f}% of a {$roofline} tok/s roofline'"); per decode step: host enqueue $(value enqueue_ms_per_step <<< "$ours_out") ms, waiting on the GPU $(value sync_wait_ms_per_step <<< "$ours_out") ms; prefill $(value prefill_ms <<< "$ours_out") ms; graphs captured $(value graph_captures <<< "$ours_out")"
+row "(a) the same without CUDA graphs" "$(value tokens_per_s <<< "$eager_out")" "-" \
+  "$(ratio "$ours" "$(value tokens_per_s <<< "$eager_out")" 2) (graphs)" \
+  "per decode step: host enqueue $(value enqueue_ms_per_step <<< "$eager_out") ms, waiting on the GPU $(value sync_wait_ms_per_step <<< "$eager_out") ms; rows with identical tokens: $same_rows"
+fi
 
 # (b) scoring.
+if section b; then
 ours_out=$(measure "$bin/bench_rating" --model "$model" --device "$DEVICE" --personas "$PERSONAS" \
   --prefix_len "$PERSONA_LEN" --items "$ITEMS" --suffix_min "$ITEM_LEN" --suffix_max "$ITEM_LEN" \
   --max_prefixes "$SCORE_PREFIXES" --batch "$((SCORE_PREFIXES * ITEMS))" --runs "$RUNS")
@@ -147,8 +172,10 @@ theirs=n/a
 row "(b) ratings/s, personas of $PERSONA_LEN x $ITEMS items of $ITEM_LEN" "${ours:-failed}" \
   "${theirs:-failed} (HF forward per item)" "$(ratio "${ours:-}" "${theirs:-}")" \
   "shared prefix, $SCORE_PREFIXES personas per batch; one persona at a time: $(value speedup_vs_one_at_a_time <<< "$ours_out")x slower"
+fi
 
 # (c) DPO steps, then the memory check.
+if section c; then
 dpo_args=(--pairs "$PAIRS" --prompt_len "$PROMPT_LEN" --completion_len "$COMPLETION_LEN" --device "$DEVICE"
           --dtype bf16 --peak_tflops "$PEAK_TFLOPS")
 declare -A peak
@@ -175,8 +202,10 @@ for ckpt in 0 1; do
   row "(c) peak GiB, lora, checkpointing $ckpt: measured vs docs/memory.md" "${peak[$key]}" "$predicted (formula)" \
     "$(ratio "${peak[$key]}" "$predicted" 2)" "T = $tokens tokens, C = $completion completion tokens, one micro-batch"
 done
+fi
 
 # (d) tokenizer.
+if section d; then
 text="$work/corpus.txt"
 cat data/sample/*.csv > "$text"
 ours=$(measure "$bin/bench_tokenizer" --tokenizers tests/data/tokenizer/llama3 --text "$text" --runs "$RUNS" |
@@ -186,9 +215,10 @@ theirs=n/a
   --tokenizers tests/data/tokenizer/llama3 --text "$text" --runs "$RUNS" | grep "encode/line" | awk '{print $2}')
 row "(d) tokenizer MB/s, one encode per line, 1 thread" "${ours:-failed}" "${theirs:-failed} (HF tokenizers)" \
   "$(ratio "${ours:-}" "${theirs:-}" 2)" "Llama-3 tokenizer, data/sample"
+fi
 
 # (e) NCCL with one rank.
-if [[ $NCCL == ON && -z "${SKIP_BUILD:-}" ]]; then
+if section e && [[ $NCCL == ON && -z "${SKIP_BUILD:-}" ]]; then
   nccl=$(measure mpirun --allow-run-as-root -np 1 "$BUILD/tests/collectives/collectives_nccl_test" | grep -E "PASSED|FAILED|SKIPPED" | tr '\n' ' ')
   row "(e) NCCL communicator, 1 rank" "${nccl:-failed}" "-" "-" "all-reduce, bucketed gradients, exact sums on CUDA tensors"
 fi
