@@ -1,0 +1,103 @@
+// The predictor is trained on packed rows (one persona, several items, per-item visibility) and read
+// at inference by RatingPredictor (shared persona prefix, one suffix per item). Both must give every
+// item the same conditional over the rating tokens, token for token; otherwise the predictor would be
+// trained on one task and asked another (e.g. a rating read before its item is visible).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "model/hf_config.h"
+#include "model/runtime.h"
+#include "model/transformer.h"
+#include "stages/persona/model_bundle.h"
+#include "stages/persona/prediction.h"
+#include "stages/persona/rating_scale.h"
+#include "stages/warm_start/sft_data.h"
+#include "stages/warm_start/sft_trainer.h"
+#include "test_support.h"
+#include "world/world.h"
+#include "world/world_tokenizer.h"
+
+namespace deeper {
+namespace {
+
+std::string Text(const Tokenizer& tokenizer, const std::vector<int64_t>& ids) {
+  return tokenizer.Decode(std::vector<int32_t>(ids.begin(), ids.end()), /*skip_special_tokens=*/false);
+}
+
+// The text between `open` and the next end of turn.
+std::string Between(const std::string& text, const std::string& open) {
+  const size_t at = text.find(open);
+  EXPECT_NE(at, std::string::npos) << text;
+  const size_t from = at + open.size();
+  return text.substr(from, text.find("<|eot_id|>", from) - from);
+}
+
+TEST(PredictorLayout, PackedTrainingRowsReadRatingsAsTheGateDoes) {
+  SetTorchThreads(1);
+  const Config config = testing::QuickstartWorldConfig({});
+  const world::SimWorld sim(world::ParseWorldSettings("train_users=4,eval_users=1"));
+  const std::string dir = testing::FreshTempDir("predictor-layout");
+  world::WriteTokenizerFiles(dir, world::BuildWorldTokenizer(sim.lexicon(), sim.config().item_type));
+  const Tokenizer tokenizer = Tokenizer::FromDirectory(dir);
+  ModelConfig model_config = ConfigLike("llama");
+  ApplyConfigOverrides(&model_config, "hidden_size=16,intermediate_size=32,num_hidden_layers=2,num_attention_heads=2,"
+                                      "num_key_value_heads=2");
+  model_config.vocab_size = tokenizer.vocab_size();
+  model_config.torch_dtype = "float32";
+  Transformer::RandomInit(model_config, 5)->Save(dir);
+  ModelSpec spec;
+  spec.name = "predictor";
+  spec.path = dir;
+  spec.chat_format = "llama3";
+  spec.device = "cpu";
+  const auto bundle = ModelBundle::Load(spec);
+  const PromptSet prompts = PromptSetFromConfig(config);
+  const PredictionOptions prediction = PredictionOptionsFromConfig(config);
+  const RatingPredictor predictor(*bundle, prompts, prediction);
+  const std::string dataset = sim.config().dataset_name;
+  const PromptRenderer renderer(tokenizer, "llama3", prompts);
+  const world::PersonaTeachers teachers(sim.lexicon(), sim.config().persona_style);
+  const WorldTaskContext task{&sim, &teachers, &renderer, prediction.ScaleFor(dataset).Text(), 3};
+  PredictorDataOptions options;
+  options.examples = 2;
+  options.items_per_persona = 4;
+  const auto examples = PredictorExamples(task, options);
+  std::vector<int64_t> rating_ids;
+  for (const auto& token : prediction.ScaleFor(dataset).tokens) rating_ids.push_back(tokenizer.Encode(token, false).at(0));
+  SftBatchOptions one_row;
+  one_row.max_rows = 1;
+
+  for (const SftExample& e : examples) {
+    ASSERT_TRUE(e.packed());
+    const std::string prompt = Text(tokenizer, e.prompt);
+    const std::string persona = Between(prompt, "persona : ");
+    std::vector<std::string> items;
+    for (const SftBranch& b : e.branches) items.push_back(Between(prompt + Text(tokenizer, b.prompt), "rate "));
+    const auto readouts = predictor.PredictDetailed(persona, items, sim.config().item_type, dataset);
+    ASSERT_EQ(readouts.size(), items.size());
+    for (size_t k = 0; k < e.branches.size(); ++k) {
+      // Branch k's completion is each rating in turn, the others' stay: the row's loss then moves by
+      // exactly branch k's log-probability ratios, which RatingPredictor must reproduce.
+      std::vector<double> sums;  // the row's summed loss; SftLoss is its mean over completion tokens
+      for (int64_t id : rating_ids) {
+        SftExample row = e;
+        row.branches[k].completion = {id};
+        int64_t tokens = 0;
+        for (const SftBranch& b : row.branches) tokens += static_cast<int64_t>(b.completion.size());
+        sums.push_back(SftLoss(bundle->model(), {row}, one_row) * static_cast<double>(tokens));
+      }
+      for (size_t r = 1; r < rating_ids.size(); ++r) {
+        const double trained = sums[0] - sums[r];  // log p(r) - log p(first rating)
+        const double inferred = std::log(readouts[k].probs[r]) - std::log(readouts[k].probs[0]);
+        EXPECT_NEAR(trained, inferred, 1e-4) << "item " << items[k] << ", rating token " << r;
+      }
+    }
+    // Even an untrained model reads the item: the items of one persona get different readouts.
+    EXPECT_NE(readouts[0].probs, readouts[1].probs) << persona;
+  }
+}
+
+}  // namespace
+}  // namespace deeper
