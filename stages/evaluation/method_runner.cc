@@ -121,14 +121,21 @@ std::vector<EvalRecord> RunPersonaMethod(const MethodInfo& method, const std::ve
       prompts.push_back(UpdatePrompt(method, c, users[i], k, records[i], short_term.empty() ? "" : short_term[i].text));
     }
     const auto personas = Generate(c, std::move(prompts), users, k, /*step=*/0);
+    // Every user's new persona rates the next window; all users' personas go to the predictor together.
+    std::vector<PredictionQuery> queries;
     for (size_t i = 0; i < users.size(); ++i) {
       const EvalUser& u = users[i];
+      queries.push_back({personas[i].text, WindowOf(u, k + 1).items, u.user->item_type, u.user->dataset_name});
+    }
+    const auto predictions = c.predictor->PredictMany(queries);
+    for (size_t i = 0; i < users.size(); ++i) {
       EvalRecord& r = records[i];
       r.personas.push_back(personas[i].text);
       r.short_term.push_back(short_term.empty() ? "" : short_term[i].text);
       r.persona_flags.push_back(personas[i].flags);
-      const Window& next = WindowOf(u, k + 1);
-      r.AddRound(c.predictor->Predict(personas[i].text, next.items, u.user->item_type, u.user->dataset_name), next.ratings);
+      std::vector<double> ratings;
+      for (const ItemPrediction& p : predictions[i]) ratings.push_back(p.rating);
+      r.AddRound(ratings, WindowOf(users[i], k + 1).ratings);
     }
   }
   return records;

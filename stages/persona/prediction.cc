@@ -27,39 +27,68 @@ const std::vector<int64_t>& RatingPredictor::RatingTokenIds(const std::string& d
   return token_ids_.emplace(dataset_name, std::move(ids)).first->second;
 }
 
-std::vector<ItemPrediction> RatingPredictor::PredictDetailed(const std::string& persona,
-                                                             const std::vector<std::string>& items,
-                                                             const std::string& item_type,
-                                                             const std::string& dataset_name) const {
-  if (items.empty()) return {};
-  const DomainScale& scale = ScaleFor(dataset_name);
-  std::map<std::string, std::string> values = BaseValues(item_type, scale.Text());
-  values["persona"] = persona;
+namespace {
+
+ItemPrediction FromReadout(const RatingPrediction& r, const DomainScale& scale, const PredictionOptions& options) {
+  ItemPrediction p;
+  p.expected = r.expected;
+  p.argmax_value = r.argmax_value;
+  p.probs = r.probs;
+  p.rating = MapToScale(options.readout == Readout::kExpected ? r.expected : r.argmax_value, scale, options);
+  return p;
+}
+
+}  // namespace
+
+std::pair<std::vector<int64_t>, std::vector<std::vector<int64_t>>> RatingPredictor::PrefixAndSuffixes(
+    const PredictionQuery& query) const {
+  std::map<std::string, std::string> values = BaseValues(query.item_type, ScaleFor(query.dataset_name).Text());
+  values["persona"] = query.persona;
   const std::string system = RenderTemplate(prompts_.predict_system, values, PromptConfigKey("predict_system"));
   std::vector<std::vector<int64_t>> conversations;
-  conversations.reserve(items.size());
-  for (const auto& item : items) {
+  conversations.reserve(query.items.size());
+  for (const auto& item : query.items) {
     values["item"] = item;
     conversations.push_back(
         bundle_.ChatPromptIds(system, RenderTemplate(prompts_.predict_item, values, PromptConfigKey("predict_item"))));
   }
   SharedPrefix split = SplitSharedPrefix(conversations);
-  RatingScale rating_scale{RatingTokenIds(dataset_name), scale.values};
+  return {std::move(split.prefix), std::move(split.suffixes)};
+}
+
+std::vector<ItemPrediction> RatingPredictor::PredictDetailed(const std::string& persona,
+                                                             const std::vector<std::string>& items,
+                                                             const std::string& item_type,
+                                                             const std::string& dataset_name) const {
+  return PredictMany({PredictionQuery{persona, items, item_type, dataset_name}}).front();
+}
+
+std::vector<std::vector<ItemPrediction>> RatingPredictor::PredictMany(const std::vector<PredictionQuery>& queries) const {
+  std::vector<std::vector<ItemPrediction>> out(queries.size());
+  // One grouped pass per dataset: the rating tokens (the readout) are the dataset's.
+  std::map<std::string, std::vector<size_t>> by_dataset;
+  for (size_t q = 0; q < queries.size(); ++q) {
+    if (!queries[q].items.empty()) by_dataset[queries[q].dataset_name].push_back(q);
+  }
   ScoringOptions scoring;
   scoring.max_batch = options_.max_batch;
   scoring.max_batch_tokens = options_.max_batch_tokens;
-  const auto readouts = PredictRatings(bundle_.model(), split.prefix, split.suffixes, rating_scale, scoring);
-  std::vector<ItemPrediction> predictions;
-  predictions.reserve(readouts.size());
-  for (const auto& r : readouts) {
-    ItemPrediction p;
-    p.expected = r.expected;
-    p.argmax_value = r.argmax_value;
-    p.probs = r.probs;
-    p.rating = MapToScale(options_.readout == Readout::kExpected ? r.expected : r.argmax_value, scale, options_);
-    predictions.push_back(std::move(p));
+  scoring.max_prefixes = options_.max_prefixes;
+  for (const auto& [dataset_name, indices] : by_dataset) {
+    const DomainScale& scale = ScaleFor(dataset_name);
+    std::vector<RatingGroup> groups;
+    groups.reserve(indices.size());
+    for (size_t q : indices) {
+      auto [prefix, suffixes] = PrefixAndSuffixes(queries[q]);
+      groups.push_back(RatingGroup{std::move(prefix), std::move(suffixes)});
+    }
+    const RatingScale rating_scale{RatingTokenIds(dataset_name), scale.values};
+    const auto readouts = PredictRatingsGrouped(bundle_.model(), groups, rating_scale, scoring);
+    for (size_t g = 0; g < indices.size(); ++g) {
+      for (const RatingPrediction& r : readouts[g]) out[indices[g]].push_back(FromReadout(r, scale, options_));
+    }
   }
-  return predictions;
+  return out;
 }
 
 std::vector<double> RatingPredictor::Predict(const std::string& persona, const std::vector<std::string>& items,

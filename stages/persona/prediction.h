@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stages/persona/prompts.h"
@@ -30,6 +31,14 @@ struct ItemPrediction {
   std::vector<double> probs;  // Over the scale's tokens, renormalised.
 };
 
+// One persona and the items to rate for it (RatingPredictor::PredictMany).
+struct PredictionQuery {
+  std::string persona;
+  std::vector<std::string> items;
+  std::string item_type;
+  std::string dataset_name;
+};
+
 class RatingPredictor {
  public:
   // The bundle must outlive the predictor. Rating tokens are resolved per scale on first use; a
@@ -43,11 +52,18 @@ class RatingPredictor {
   // Same, with the full readout of every item.
   std::vector<ItemPrediction> PredictDetailed(const std::string& persona, const std::vector<std::string>& items,
                                               const std::string& item_type, const std::string& dataset_name) const;
+  // Many personas in one pass: up to prediction.max_prefixes persona prefixes are prefilled together
+  // and their items batched across personas (model/scoring.h PredictRatingsGrouped), which saves most
+  // forward passes when personas are many and items per persona few (reward assignment: the old persona
+  // and N candidates per context). Results per query, in order; the same as PredictDetailed on each.
+  std::vector<std::vector<ItemPrediction>> PredictMany(const std::vector<PredictionQuery>& queries) const;
 
   const PredictionOptions& options() const { return options_; }
   const DomainScale& ScaleFor(const std::string& dataset_name) const { return options_.ScaleFor(dataset_name); }
 
  private:
+  // The query's conversations split into the persona prefix and one suffix per item.
+  std::pair<std::vector<int64_t>, std::vector<std::vector<int64_t>>> PrefixAndSuffixes(const PredictionQuery& query) const;
   // Ids of the scale's rating tokens, resolved once per dataset.
   const std::vector<int64_t>& RatingTokenIds(const std::string& dataset_name) const;
 

@@ -55,8 +55,9 @@ PredictionOptions PredictionOptionsFromConfig(const Config& config) {
   options.clamp = config.Get<bool>("prediction.clamp");
   options.max_batch = config.Get<int64_t>("prediction.max_batch");
   options.max_batch_tokens = config.Get<int64_t>("prediction.max_batch_tokens");
-  DEEPER_REQUIRE(options.max_batch >= 1 && options.max_batch_tokens >= 0, config.source(),
-                 ": prediction.max_batch must be >= 1 and max_batch_tokens >= 0");
+  options.max_prefixes = config.Get<int64_t>("prediction.max_prefixes");
+  DEEPER_REQUIRE(options.max_batch >= 1 && options.max_batch_tokens >= 0 && options.max_prefixes >= 1, config.source(),
+                 ": prediction.max_batch and max_prefixes must be >= 1 and max_batch_tokens >= 0");
   options.default_scale = ParseScale(config.At("prediction.default_scale"), config.source() + ": prediction.default_scale");
   const YAML::Node scales = config.At("prediction.scales");
   DEEPER_REQUIRE(scales.IsSequence() || scales.IsNull(), config.source(), ": prediction.scales must be a list");

@@ -33,6 +33,7 @@ struct PredictionOptions {
   bool clamp = true;           // Clamp into [min, max] (token values may reach outside the domain).
   int64_t max_batch = 16;          // Item suffixes per forward pass.
   int64_t max_batch_tokens = 8192; // Cap on suffixes x padded length per forward (0 = none).
+  int64_t max_prefixes = 8;        // Persona prefixes prefilled together (RatingPredictor::PredictMany).
   DomainScale default_scale;                  // For datasets without an entry in `scales`.
   std::map<std::string, DomainScale> scales;  // By dataset_name.
 

@@ -1,7 +1,9 @@
 // reward_assignment_<k>: the tri-objective reward of every candidate of direction_sampling_<k>. The
 // frozen predictor rates W_{k-1}, W_k and W_{k+1} from the old persona (once per context) and from
-// each candidate (one shared-prefix call per persona for all three windows). Output: reward shards
+// each candidate (one shared prefix per persona for all three windows; the personas of several contexts
+// scored together). Output: reward shards
 // (reward_records.h), row i of shard s belonging to row i of direction_sampling_<k>'s shard s.
+#include <algorithm>
 #include <map>
 
 #include "common/error.h"
@@ -51,62 +53,99 @@ class RewardStage : public Stage {
     for (auto& user : ReadUsers(context, shard)) users.emplace(UserKey(user.dataset_name, user.id), std::move(user));
     const auto candidates = CandidateRecordsFromShard(ShardReader(InputShard(context, DirectionSamplingStage(iteration_), shard)));
     const RatingPredictor predictor(predictor_->Get(), prompts_, prediction_);
+    const std::vector<RowRange> ranges = ContextRanges(candidates);
     std::vector<RewardRecord> records;
-    for (const RowRange& range : ContextRanges(candidates)) {
-      const CandidateRecord& first = candidates[range.begin];
-      auto it = users.find(UserKey(first.dataset_name, first.id));
-      DEEPER_REQUIRE(it != users.end(), "reward_assignment: user ", UserKey(first.dataset_name, first.id),
-                     " of the candidates is not in context_building's shard ", shard);
-      const UserContext& user = it->second;
-      const int k = static_cast<int>(first.window);
-      DEEPER_REQUIRE(HasWindows(user, k - 1, k + 1), "reward_assignment: user ", user.id, " lacks windows ", k - 1,
-                     "..", k + 1);
-      const double range_width = prediction_.ScaleFor(user.dataset_name).range();
-      const Scored old_scored = Score(predictor, first.old_persona, user, k);
-      for (size_t i = range.begin; i < range.end; ++i) {
-        const CandidateRecord& c = candidates[i];
-        const Scored scored = Score(predictor, c.persona.text, user, k);
-        RewardRecord r;
-        r.id = c.id;
-        r.dataset_name = c.dataset_name;
-        r.iteration = c.iteration;
-        r.window = c.window;
-        r.candidate = c.candidate;
-        r.flags = c.persona.flags;
-        r.persona = c.persona.text;
-        r.rating_range = range_width;
-        r.old_errors = old_scored.errors;
-        r.errors = scored.errors;
-        r.reward = ComputeReward(r.old_errors, r.errors, weights_, range_width);
-        r.old_predictions = old_scored.predictions;
-        r.predictions = scored.predictions;
-        records.push_back(std::move(r));
+    // Contexts are scored a batch at a time: the old persona and every candidate of each context of the
+    // batch go to the predictor together (RatingPredictor::PredictMany).
+    for (size_t first = 0; first < ranges.size(); first += kContextsPerBatch) {
+      const size_t last = std::min(ranges.size(), first + kContextsPerBatch);
+      std::vector<const UserContext*> batch_users;
+      std::vector<PredictionQuery> queries;
+      for (size_t r = first; r < last; ++r) {
+        const CandidateRecord& head = candidates[ranges[r].begin];
+        const UserContext& user = UserOf(users, head, shard);
+        batch_users.push_back(&user);
+        queries.push_back(Query(head.old_persona, user, static_cast<int>(head.window)));
+        for (size_t i = ranges[r].begin; i < ranges[r].end; ++i) {
+          queries.push_back(Query(candidates[i].persona.text, user, static_cast<int>(head.window)));
+        }
+      }
+      const auto predictions = predictor.PredictMany(queries);
+      size_t q = 0;
+      for (size_t r = first; r < last; ++r) {
+        const UserContext& user = *batch_users[r - first];
+        const int k = static_cast<int>(candidates[ranges[r].begin].window);
+        const double range_width = prediction_.ScaleFor(user.dataset_name).range();
+        const Scored old_scored = Split(predictions[q++], user, k);
+        for (size_t i = ranges[r].begin; i < ranges[r].end; ++i) {
+          records.push_back(Record(candidates[i], old_scored, Split(predictions[q++], user, k), range_width));
+        }
       }
     }
     RewardRecordsToShard(records, weights_).Commit(context.ShardPath(shard));
   }
 
  private:
-  // Predicts W_{k-1}, W_k, W_{k+1} in one call (one persona prefix) and splits the result.
-  static Scored Score(const RatingPredictor& predictor, const std::string& persona, const UserContext& user, int k) {
+  // Contexts per PredictMany call: 9 personas each with the paper's 8 candidates.
+  static constexpr size_t kContextsPerBatch = 16;
+
+  static const UserContext& UserOf(const std::map<std::string, UserContext>& users, const CandidateRecord& c,
+                                   int shard) {
+    auto it = users.find(UserKey(c.dataset_name, c.id));
+    DEEPER_REQUIRE(it != users.end(), "reward_assignment: user ", UserKey(c.dataset_name, c.id),
+                   " of the candidates is not in context_building's shard ", shard);
+    const int k = static_cast<int>(c.window);
+    DEEPER_REQUIRE(HasWindows(it->second, k - 1, k + 1), "reward_assignment: user ", c.id, " lacks windows ", k - 1,
+                   "..", k + 1);
+    return it->second;
+  }
+
+  // W_{k-1}, W_k, W_{k+1} rated from one persona: one query, one shared prefix for all three windows.
+  static PredictionQuery Query(const std::string& persona, const UserContext& user, int k) {
+    PredictionQuery query{persona, {}, user.item_type, user.dataset_name};
+    for (int w = k - 1; w <= k + 1; ++w) {
+      const Window& window = user.windows[static_cast<size_t>(w)];
+      query.items.insert(query.items.end(), window.items.begin(), window.items.end());
+    }
+    return query;
+  }
+
+  // A query's predictions split back into the three windows, with their errors.
+  static Scored Split(const std::vector<ItemPrediction>& all, const UserContext& user, int k) {
     const Window& prev = user.windows[static_cast<size_t>(k - 1)];
     const Window& curr = user.windows[static_cast<size_t>(k)];
     const Window& fut = user.windows[static_cast<size_t>(k + 1)];
-    std::vector<std::string> items = prev.items;
-    items.insert(items.end(), curr.items.begin(), curr.items.end());
-    items.insert(items.end(), fut.items.begin(), fut.items.end());
-    const auto all = predictor.Predict(persona, items, user.item_type, user.dataset_name);
-    const auto a = all.begin();
+    std::vector<double> ratings;
+    for (const ItemPrediction& p : all) ratings.push_back(p.rating);
+    const auto a = ratings.begin();
     const auto b = a + static_cast<std::ptrdiff_t>(prev.items.size());
     const auto c = b + static_cast<std::ptrdiff_t>(curr.items.size());
     Scored s;
     s.predictions.prev.assign(a, b);
     s.predictions.curr.assign(b, c);
-    s.predictions.fut.assign(c, all.end());
+    s.predictions.fut.assign(c, ratings.end());
     s.errors.prev = MeanAbsoluteError(s.predictions.prev, prev.ratings);
     s.errors.curr = MeanAbsoluteError(s.predictions.curr, curr.ratings);
     s.errors.fut = MeanAbsoluteError(s.predictions.fut, fut.ratings);
     return s;
+  }
+
+  RewardRecord Record(const CandidateRecord& c, const Scored& old_scored, const Scored& scored, double range_width) const {
+    RewardRecord r;
+    r.id = c.id;
+    r.dataset_name = c.dataset_name;
+    r.iteration = c.iteration;
+    r.window = c.window;
+    r.candidate = c.candidate;
+    r.flags = c.persona.flags;
+    r.persona = c.persona.text;
+    r.rating_range = range_width;
+    r.old_errors = old_scored.errors;
+    r.errors = scored.errors;
+    r.reward = ComputeReward(r.old_errors, r.errors, weights_, range_width);
+    r.old_predictions = old_scored.predictions;
+    r.predictions = scored.predictions;
+    return r;
   }
 
   int iteration_;

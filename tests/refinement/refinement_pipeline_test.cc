@@ -292,6 +292,39 @@ TEST_F(RefinementPipeline, PredictionUsesTheDomainScale) {
   EXPECT_EQ(predictor.PredictDetailed("x", {"Heat"}, "movie", "movielens_20m")[0].probs.size(), 5u);
 }
 
+// Scoring many personas together (prefixes prefilled in groups, items batched across personas, chunked
+// by max_prefixes and max_batch) gives what scoring each persona alone gives, for mixed datasets, and
+// keeps the query order; a query without items gets no predictions.
+TEST_F(RefinementPipeline, PredictManyEqualsOnePersonaAtATime) {
+  const Config config = WorkspaceConfig(*yaml_);
+  const auto bundle = ModelBundle::Load(ModelSpecFromConfig(config, "predictor"));
+  PredictionOptions grouped_options = PredictionOptionsFromConfig(config);
+  grouped_options.max_prefixes = 2;
+  grouped_options.max_batch = 3;
+  const RatingPredictor grouped(*bundle, PromptSetFromConfig(config), grouped_options);
+  const RatingPredictor alone(*bundle, PromptSetFromConfig(config), PredictionOptionsFromConfig(config));
+  const std::vector<PredictionQuery> queries = {
+      {"Loves breakfast.", {"Pancakes", "Lentil soup", "Pancakes"}, "recipe", "food_com"},
+      {"x", {"Heat"}, "movie", "movielens_20m"},
+      {"A much longer persona: soups, stews and everything warm, never anything sweet.",
+       {"Lentil soup", "Pancakes", "Chili", "Oatmeal"}, "recipe", "food_com"},
+      {"Nothing to rate.", {}, "recipe", "food_com"},
+      {"Likes thrillers.", {"Heat", "Up", "Heat"}, "movie", "movielens_20m"}};
+  const auto many = grouped.PredictMany(queries);
+  ASSERT_EQ(many.size(), queries.size());
+  for (size_t q = 0; q < queries.size(); ++q) {
+    const auto one = alone.PredictDetailed(queries[q].persona, queries[q].items, queries[q].item_type,
+                                           queries[q].dataset_name);
+    ASSERT_EQ(many[q].size(), one.size()) << "query " << q;
+    for (size_t i = 0; i < one.size(); ++i) {
+      EXPECT_NEAR(many[q][i].expected, one[i].expected, 1e-5) << "query " << q << " item " << i;
+      ASSERT_EQ(many[q][i].probs.size(), one[i].probs.size());
+      for (size_t t = 0; t < one[i].probs.size(); ++t) EXPECT_NEAR(many[q][i].probs[t], one[i].probs[t], 1e-5);
+    }
+  }
+  EXPECT_TRUE(many[3].empty());
+}
+
 // Runs last (gtest keeps declaration order): it changes the run directory.
 TEST_F(RefinementPipeline, ZConfigChangesRerunExactlyTheAffectedStages) {
   auto config = WorkspaceConfig(*yaml_, {"pair_mining.iter2.pairs_per_context=2"});
