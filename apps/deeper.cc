@@ -48,7 +48,15 @@ constexpr char kUsage[] =
     "  stages   list the stages in run order\n"
     "  inspect  print a shard's columns and first rows: deeper inspect FILE.h5\n"
     "  verify   re-check every output file of --run-dir against its stage manifest\n\n"
-    "`deeper --helpon=deeper` lists the flags; README.md documents every config key.";
+    "`deeper COMMAND --help` lists the flags; README.md documents every config key.";
+
+// True when the arguments ask for help. gflags' own --help would also list libtorch's internal flags.
+bool AsksForHelp(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-help") || !std::strcmp(argv[i], "-h")) return true;
+  }
+  return false;
+}
 
 // gflags keeps only the last --set; collect every one of them before gflags sees argv.
 std::vector<std::string> TakeSetFlags(int* argc, char** argv) {
@@ -153,8 +161,12 @@ int main(int argc, char** argv) {
     // The command word stands in for argv[0] so gflags sees only flags and positional arguments.
     int sub_argc = argc - 1;
     char** sub_argv = argv + 1;
-    auto sets = TakeSetFlags(&sub_argc, sub_argv);
     gflags::SetUsageMessage(kUsage);
+    if (AsksForHelp(sub_argc, sub_argv)) {
+      gflags::ShowUsageWithFlagsRestrict(argv[0], "apps/deeper.cc");  // This program's flags only.
+      return 0;
+    }
+    auto sets = TakeSetFlags(&sub_argc, sub_argv);
     gflags::ParseCommandLineFlags(&sub_argc, &sub_argv, /*remove_flags=*/true);
     if (!FLAGS_set.empty()) sets.push_back(FLAGS_set);
     code = Dispatch(command, sub_argc, sub_argv, sets);

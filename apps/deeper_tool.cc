@@ -40,6 +40,13 @@ int main(int argc, char** argv) {
   int sub_argc = argc - 1;
   char** sub_argv = argv + 1;
   gflags::SetUsageMessage("deeper-tool " + it->second.name + ": " + it->second.summary);
+  for (int i = 1; i < sub_argc; ++i) {
+    // gflags' own --help would also list libtorch's internal flags: only the tool's own here.
+    if (!std::strcmp(sub_argv[i], "--help") || !std::strcmp(sub_argv[i], "-help") || !std::strcmp(sub_argv[i], "-h")) {
+      gflags::ShowUsageWithFlagsRestrict(argv[0], "apps/tool_");
+      return 0;
+    }
+  }
   gflags::ParseCommandLineFlags(&sub_argc, &sub_argv, /*remove_flags=*/true);
   try {
     return it->second.run(sub_argc, sub_argv);
