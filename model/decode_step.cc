@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -94,11 +95,17 @@ at::Tensor DecodeStep::Run(const at::Tensor& tokens, const at::Tensor& active) {
       graph->buffers_version = cache_->buffers_version();
       const int64_t length = cache_->length();
       c10::cuda::device_synchronize();
-      {
+      try {
         c10::cuda::CUDAStreamGuard guard(stream);
         graph->graph.capture_begin();
         graph->logits = Eager(graph->tokens, graph->active);
         graph->graph.capture_end();
+      } catch (const std::exception& e) {
+        // An op that cannot be captured (a libtorch version's host sync, say): decode eagerly from now on.
+        cache_->SetHostLength(length);
+        graphs_ = false;
+        std::fprintf(stderr, "generation: CUDA graph capture failed, decoding without graphs: %s\n", e.what());
+        return Eager(tokens, active);
       }
       cache_->SetHostLength(length);  // The capture recorded an append that did not run.
       graph_ = std::move(graph);
