@@ -60,8 +60,6 @@ DecodeStep::DecodeStep(const Transformer& model, KvCache* cache, bool fixed_shap
 
 DecodeStep::~DecodeStep() = default;
 
-bool DecodeStep::replaying() const { return graph_ != nullptr; }
-
 at::Tensor DecodeStep::Eager(const at::Tensor& tokens, const at::Tensor& active) {
   return model_.Forward(tokens.view({-1, 1}), active.view({-1, 1}), cache_).select(1, 0);
 }

@@ -35,8 +35,7 @@ class DecodeStep {
   // active[b] false append a masked pad. The result may be overwritten by the next Run.
   at::Tensor Run(const at::Tensor& tokens, const at::Tensor& active);
 
-  // Whether steps are being replayed from a graph (for stats and benchmarks).
-  bool replaying() const;
+  // Graphs captured so far (0: every step ran eagerly).
   int64_t captures() const { return captures_; }
 
   // True unless the environment sets DEEPER_CUDA_GRAPHS=0.

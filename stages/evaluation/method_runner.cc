@@ -133,9 +133,7 @@ std::vector<EvalRecord> RunPersonaMethod(const MethodInfo& method, const std::ve
       r.personas.push_back(personas[i].text);
       r.short_term.push_back(short_term.empty() ? "" : short_term[i].text);
       r.persona_flags.push_back(personas[i].flags);
-      std::vector<double> ratings;
-      for (const ItemPrediction& p : predictions[i]) ratings.push_back(p.rating);
-      r.AddRound(ratings, WindowOf(users[i], k + 1).ratings);
+      r.AddRound(RatingsOf(predictions[i]), WindowOf(users[i], k + 1).ratings);
     }
   }
   return records;

@@ -93,8 +93,13 @@ std::vector<std::vector<ItemPrediction>> RatingPredictor::PredictMany(const std:
 
 std::vector<double> RatingPredictor::Predict(const std::string& persona, const std::vector<std::string>& items,
                                              const std::string& item_type, const std::string& dataset_name) const {
+  return RatingsOf(PredictDetailed(persona, items, item_type, dataset_name));
+}
+
+std::vector<double> RatingsOf(const std::vector<ItemPrediction>& predictions) {
   std::vector<double> ratings;
-  for (const auto& p : PredictDetailed(persona, items, item_type, dataset_name)) ratings.push_back(p.rating);
+  ratings.reserve(predictions.size());
+  for (const ItemPrediction& p : predictions) ratings.push_back(p.rating);
   return ratings;
 }
 

@@ -73,6 +73,9 @@ class RatingPredictor {
   mutable std::map<std::string, std::vector<int64_t>> token_ids_;  // dataset_name -> rating token ids
 };
 
+// The ratings of a PredictDetailed/PredictMany result, in item order.
+std::vector<double> RatingsOf(const std::vector<ItemPrediction>& predictions);
+
 // Mean absolute error over items; both lists must have the same non-zero length.
 double MeanAbsoluteError(const std::vector<double>& predicted, const std::vector<double>& truth);
 

@@ -115,8 +115,7 @@ class RewardStage : public Stage {
     const Window& prev = user.windows[static_cast<size_t>(k - 1)];
     const Window& curr = user.windows[static_cast<size_t>(k)];
     const Window& fut = user.windows[static_cast<size_t>(k + 1)];
-    std::vector<double> ratings;
-    for (const ItemPrediction& p : all) ratings.push_back(p.rating);
+    const std::vector<double> ratings = RatingsOf(all);
     const auto a = ratings.begin();
     const auto b = a + static_cast<std::ptrdiff_t>(prev.items.size());
     const auto c = b + static_cast<std::ptrdiff_t>(curr.items.size());
