@@ -6,9 +6,8 @@
 //   deeper inspect FILE.h5 [--rows N]   columns and the first rows of a shard
 //   deeper verify --run-dir DIR         re-check every output against its stage manifest
 //
-// With no --config the embedded quickstart config runs (configs/quickstart.yaml: context building on a
-// bundled data sample); configs/quickstart_world.yaml runs the whole pipeline on a simulated behaviour
-// world with tiny models trained from scratch. Under mpirun every rank
+// With no --config the embedded quickstart config runs (configs/quickstart.yaml): the whole pipeline on
+// a simulated behaviour world with tiny models trained from scratch. Under mpirun every rank
 // runs the same command; rank r works on shards r, r + W, ... of each stage.
 #include <gflags/gflags.h>
 #include <glog/logging.h>

@@ -59,6 +59,20 @@ Key RealKey(const char* name, double WorldConfig::*field) {
           [field](const WorldConfig& c) { return nlohmann::ordered_json(c.*field); }};
 }
 
+Key BoolKey(const char* name, bool WorldConfig::*field) {
+  return {name,
+          [field](const std::string& k, const std::string& v, WorldConfig* c) {
+            if (v == "true" || v == "1") {
+              c->*field = true;
+            } else if (v == "false" || v == "0") {
+              c->*field = false;
+            } else {
+              Fail("world setting ", k, "=", v, ": expected true or false");
+            }
+          },
+          [field](const WorldConfig& c) { return nlohmann::ordered_json(c.*field); }};
+}
+
 Key TextKey(const char* name, std::string WorldConfig::*field) {
   return {name, [field](const std::string&, const std::string& v, WorldConfig* c) { c->*field = v; },
           [field](const WorldConfig& c) { return nlohmann::ordered_json(c.*field); }};
@@ -104,6 +118,7 @@ const std::vector<Key>& Keys() {
          }
        },
        [](const WorldConfig& c) { return nlohmann::ordered_json(PersonaStyleName(c.persona_style)); }},
+      BoolKey("clause_tokens", &WorldConfig::clause_tokens),
       TextKey("dataset_name", &WorldConfig::dataset_name),
       TextKey("item_type", &WorldConfig::item_type),
       TextKey("source_url", &WorldConfig::source_url),
@@ -195,7 +210,7 @@ WorldConfig WorldConfigFromJson(const std::string& json_text, const std::string&
   try {
     for (auto it = parsed.begin(); it != parsed.end(); ++it) {
       const nlohmann::json& value = it.value();
-      DEEPER_REQUIRE(value.is_string() || value.is_number(), "world setting ", it.key(), " must be a string or a number");
+      DEEPER_REQUIRE(value.is_string() || value.is_number() || value.is_boolean(), "world setting ", it.key(), " must be a string, a number or a boolean");
       ApplyWorldSetting(it.key(), value.is_string() ? value.get<std::string>() : value.dump(), &config);
     }
     ValidateWorldConfig(config);

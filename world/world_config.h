@@ -37,6 +37,10 @@ struct WorldConfig {
   // Share of users whose tastes drift once (a taste flips or appears) at a random window >= 1.
   double drift_fraction = 0.5;
   PersonaStyle persona_style = PersonaStyle::kSparse;
+  // Each persona clause ("loves comedy", "generous rater") is one token of the world's tokenizer (an
+  // added token with its leading space), so a model reads a taste in one place instead of combining a
+  // level word with the genre word after it. The persona text is the same either way.
+  bool clause_tokens = true;
   // Metadata written into the DEEPER files.
   std::string dataset_name = "sim_world";
   std::string item_type = "movie";

@@ -57,7 +57,7 @@ WorldFiles WriteWorldFiles(const SimWorld& world, const std::string& dir) {
   std::vector<SimUser> everyone = world.train_users();
   everyone.insert(everyone.end(), world.eval_users().begin(), world.eval_users().end());
   WriteFileAtomic(files.truth, FormatTruthJsonl(world, everyone));
-  const TokenizerFiles tokenizer = BuildWorldTokenizer(world.lexicon(), world.config().item_type);
+  const TokenizerFiles tokenizer = BuildWorldTokenizer(world.lexicon(), world.config().item_type, world.config().clause_tokens);
   WriteTokenizerFiles(files.tokenizer_dir, tokenizer);
   files.vocab_size = tokenizer.vocab_size;
   // Written last: its presence says the rest is complete.

@@ -34,9 +34,10 @@ const char* const kPunctuationPieces[] = {".", " .", ",", " ,", ":", " :", ";", 
                                           ")", "):", "/", " /", "=", " =", "->", " ->", "|", " |", "\n", "\n\n",
                                           ".\n", ".\n\n", ":\n", ":\n\n", " \n", "'", "\"", " \"", "\",", "*", " *"};
 
-json AddedTokenJson(const std::string& content, int id) {
-  return json{{"id", id},           {"content", content}, {"single_word", false}, {"lstrip", false},
-              {"rstrip", false},    {"normalized", false}, {"special", true}};
+// Special tokens match anywhere; clauses (not special) only as whole words, so " loves comedyx" is no clause.
+json AddedTokenJson(const std::string& content, int id, bool special) {
+  return json{{"id", id},           {"content", content}, {"single_word", !special}, {"lstrip", false},
+              {"rstrip", false},    {"normalized", false}, {"special", special}};
 }
 
 json PreTokenizerJson() {
@@ -85,13 +86,13 @@ json ModelJson(const BpeModel& bpe) {
               {"merges", std::move(merges)}};
 }
 
-std::string ConfigJson(int first_added_id) {
+// `added` is tokenizer.json's added_tokens: the same entries keyed by id.
+std::string ConfigJson(const json& added) {
   json decoder = json::object();
-  const std::vector<std::string>& specials = WorldSpecialTokens();
-  for (size_t i = 0; i < specials.size(); ++i) {
-    decoder[std::to_string(first_added_id + i)] = json{{"content", specials[i]}, {"lstrip", false},
-                                                       {"normalized", false},    {"rstrip", false},
-                                                       {"single_word", false},   {"special", true}};
+  for (const json& token : added) {
+    json entry = token;
+    entry.erase("id");
+    decoder[std::to_string(token["id"].get<int>())] = std::move(entry);
   }
   // clean_up_tokenization_spaces stays off: it would turn the persona's " ." into ".".
   json config{{"added_tokens_decoder", std::move(decoder)},
@@ -158,7 +159,20 @@ std::vector<std::string> WorldTokenizerPieces(const Lexicon& lexicon, const std:
   return pieces;
 }
 
-TokenizerFiles BuildWorldTokenizer(const Lexicon& lexicon, const std::string& item_type,
+std::vector<std::string> ClauseTokens(const Lexicon& lexicon) {
+  std::vector<std::string> clauses;
+  for (int bias = kMinBias; bias <= kMaxBias; ++bias) {
+    clauses.push_back(" " + std::string(BiasWord(bias)) + " " + std::string(kRaterWord));
+  }
+  for (int level = kMinLevel; level <= kMaxLevel; ++level) {
+    for (int g = 0; g < lexicon.num_genres(); ++g) {
+      clauses.push_back(" " + std::string(LevelWord(level)) + " " + lexicon.genre(g).name);
+    }
+  }
+  return clauses;
+}
+
+TokenizerFiles BuildWorldTokenizer(const Lexicon& lexicon, const std::string& item_type, bool clause_tokens,
                                    const std::vector<std::string>& extra_words) {
   const std::vector<std::string> pieces = WorldTokenizerPieces(lexicon, item_type, extra_words);
   const BpeModel bpe = TrainByteLevelBpe(pieces);
@@ -171,8 +185,16 @@ TokenizerFiles BuildWorldTokenizer(const Lexicon& lexicon, const std::string& it
   const int first_added = static_cast<int>(bpe.tokens.size());
   json added = json::array();
   const std::vector<std::string>& specials = WorldSpecialTokens();
-  for (size_t i = 0; i < specials.size(); ++i) added.push_back(AddedTokenJson(specials[i], first_added + static_cast<int>(i)));
-
+  const auto add = [&](const std::string& content, bool special) {
+    added.push_back(AddedTokenJson(content, first_added + static_cast<int>(added.size()), special));
+  };
+  for (const std::string& token : specials) add(token, /*special=*/true);
+  // Clauses are text (decoded, never skipped), only matched before pre-tokenization.
+  if (clause_tokens) {
+    for (const std::string& clause : ClauseTokens(lexicon)) add(clause, /*special=*/false);
+  }
+  const int added_count = static_cast<int>(added.size());
+  std::string config_json = ConfigJson(added);
   json tokenizer{{"version", "1.0"},
                  {"truncation", nullptr},
                  {"padding", nullptr},
@@ -184,8 +206,8 @@ TokenizerFiles BuildWorldTokenizer(const Lexicon& lexicon, const std::string& it
                  {"model", ModelJson(bpe)}};
   TokenizerFiles files;
   files.tokenizer_json = tokenizer.dump(2) + "\n";
-  files.tokenizer_config_json = ConfigJson(first_added);
-  files.vocab_size = first_added + static_cast<int>(specials.size());
+  files.tokenizer_config_json = std::move(config_json);
+  files.vocab_size = first_added + added_count;
   return files;
 }
 

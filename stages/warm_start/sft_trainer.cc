@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <cmath>
 
 #include "common/error.h"
@@ -132,6 +133,12 @@ std::vector<at::Tensor> Tensors(const std::vector<std::pair<std::string, at::Ten
   return out;
 }
 
+double Mean(const std::deque<double>& values) {
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
+
 }  // namespace
 
 int64_t SftTotalSteps(const std::vector<SftExample>& examples, const SftOptions& options) {
@@ -163,10 +170,11 @@ SftSummary TrainSft(Transformer& model, const std::vector<SftExample>& examples,
   double window_loss = 0.0;
   int64_t window_tokens = 0, window_correct = 0;
   bool first_window = true;
+  std::deque<double> recent_losses;  // of the last stop_windows logged windows
   int64_t epoch = 0;
   std::vector<std::vector<int64_t>> batches;
   size_t next = 0;
-  for (int64_t step = 0; step < schedule.total_steps; ++step) {
+  for (int64_t step = 0; step < schedule.total_steps && !summary.reached_stop_loss; ++step) {
     if (next == batches.size()) {
       batches = SftEpochBatches(examples, options.batches, options.seed, epoch++);
       next = 0;
@@ -198,6 +206,11 @@ SftSummary TrainSft(Transformer& model, const std::vector<SftExample>& examples,
       first_window = false;
       summary.final_loss = log.loss;
       summary.final_accuracy = log.accuracy;
+      summary.steps = step + 1;
+      recent_losses.push_back(log.loss);
+      if (static_cast<int>(recent_losses.size()) > options.stop_windows) recent_losses.pop_front();
+      summary.reached_stop_loss = options.stop_loss > 0 && static_cast<int>(recent_losses.size()) == options.stop_windows &&
+                                  Mean(recent_losses) < options.stop_loss;
       if (on_log) on_log(log);
       window_loss = 0.0;
       window_tokens = window_correct = 0;
@@ -205,7 +218,6 @@ SftSummary TrainSft(Transformer& model, const std::vector<SftExample>& examples,
   }
   model.SetTraining(false);
   model.SetRequiresGrad(false);
-  summary.steps = schedule.total_steps;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;
 }

@@ -32,6 +32,12 @@ struct SftOptions {
   SftBatchOptions batches;
   uint64_t seed = 0;
   int64_t log_every = 50;  // Steps between StepLog callbacks (the last step is always logged).
+  // > 0: stop once the mean loss of the last `stop_windows` logged windows is below this (max_steps or
+  // epochs cap the run). A model trained from scratch on a lookup task sits on a plateau for a number
+  // of steps that varies with the seed, then drops: this trains as long as the drop takes, not a
+  // fixed guess. Several windows, because one window's loss is noisy.
+  double stop_loss = 0.0;
+  int stop_windows = 4;
 };
 
 struct SftStepLog {
@@ -46,7 +52,8 @@ struct SftStepLog {
 };
 
 struct SftSummary {
-  int64_t steps = 0;
+  int64_t steps = 0;        // Run (fewer than planned when stop_loss was reached).
+  bool reached_stop_loss = false;
   double first_loss = 0.0;  // Of the first logged window.
   double final_loss = 0.0;  // Of the last logged window.
   double final_accuracy = 0.0;

@@ -43,7 +43,8 @@ json LogJson(const SftStepLog& log) {
 }
 
 json SummaryJson(const SftSummary& s, size_t examples) {
-  return json{{"examples", examples}, {"steps", s.steps}, {"tokens", s.tokens}, {"first_loss", s.first_loss},
+  return json{{"examples", examples}, {"steps", s.steps}, {"reached_stop_loss", s.reached_stop_loss},
+              {"tokens", s.tokens}, {"first_loss", s.first_loss},
               {"final_loss", s.final_loss}, {"final_accuracy", s.final_accuracy}};
 }
 
@@ -136,8 +137,9 @@ class WarmStartStage : public Stage {
                 << log.seconds << " s)";
     });
     WriteFileAtomic(context.stage_dir + "/sft_" + job.name + ".jsonl", curve);
-    LOG(INFO) << "warm_start: " << job.name << " trained in " << summary.seconds << " s, loss " << summary.first_loss
-              << " -> " << summary.final_loss;
+    LOG(INFO) << "warm_start: " << job.name << " trained in " << summary.seconds << " s, " << summary.steps
+              << " steps, loss " << summary.first_loss << " -> " << summary.final_loss
+              << (summary.reached_stop_loss ? " (reached stop_loss)" : "");
     return summary;
   }
 

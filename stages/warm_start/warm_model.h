@@ -13,6 +13,8 @@
 
 namespace deeper {
 
+class Transformer;
+
 struct WarmModelJob {
   std::string name;           // "predictor" or "refiner", for messages
   std::string architecture;   // config.json overrides on a llama config ("hidden_size=128,...")
@@ -29,6 +31,13 @@ std::string WarmModelConfigJson(const WarmModelJob& job, const Tokenizer& tokeni
 // libtorch's intra-op threads for training: `threads`, or every core when <= 0 (warm start runs on
 // rank 0 alone while the other ranks wait).
 void SetWarmStartThreads(int threads);
+
+// Sets the embedding row of every added token that stands for several words (the world's persona
+// clauses, " loves comedy") to the mean of its words' rows, as new tokens of a pretrained model usually
+// start: the clause then shares a direction with the genre's word in item names from the first step.
+// Words are those with a letter; a word that is not one token leaves the row as it is. Returns how
+// many rows were set. TrainWarmModel calls it after the random initialisation.
+int InitMultiWordTokens(Transformer& model, const Tokenizer& tokenizer);
 
 // Initialises, trains on `examples` and saves. Returns the training summary.
 SftSummary TrainWarmModel(const WarmModelJob& job, const Tokenizer& tokenizer, const std::vector<SftExample>& examples,

@@ -12,8 +12,6 @@ std::string Key(const std::string& suffix) { return std::string(kWarmStartSectio
 // The optimisation keys shared by both models, then each model's own.
 SftOptions SftFromConfig(const Config& config, const std::string& model, uint64_t seed) {
   SftOptions o;
-  o.lr_scheduler_type = config.Get<std::string>(Key("lr_scheduler_type"));
-  o.min_lr_ratio = config.Get<double>(Key("min_lr_ratio"));
   o.weight_decay = config.Get<double>(Key("weight_decay"));
   o.adam_beta1 = config.Get<double>(Key("adam_beta1"));
   o.adam_beta2 = config.Get<double>(Key("adam_beta2"));
@@ -21,12 +19,18 @@ SftOptions SftFromConfig(const Config& config, const std::string& model, uint64_
   o.max_grad_norm = config.Get<double>(Key("max_grad_norm"));
   o.log_every = config.Get<int64_t>(Key("logging_steps"));
   o.learning_rate = config.Get<double>(Key(model + ".learning_rate"));
+  o.lr_scheduler_type = config.Get<std::string>(Key(model + ".lr_scheduler_type"));
+  o.min_lr_ratio = config.Get<double>(Key(model + ".min_lr_ratio"));
   o.warmup_steps = config.Get<int64_t>(Key(model + ".warmup_steps"));
   o.max_steps = config.Get<int64_t>(Key(model + ".max_steps"));
+  o.stop_loss = config.Get<double>(Key(model + ".stop_loss"));
   o.epochs = config.Get<double>(Key(model + ".epochs"));
   o.batches.batch_tokens = config.Get<int64_t>(Key(model + ".batch_tokens"));
   o.batches.keep_order = model == "predictor" && config.Get<double>(Key("predictor.curriculum_share")) > 0;
   o.seed = seed;
+  DEEPER_REQUIRE(o.stop_loss >= 0 && (o.stop_loss == 0 || o.log_every > 0), config.source(), ": ",
+                 Key(model + ".stop_loss"), " must be >= 0, and needs ", Key("logging_steps"),
+                 " > 0 (the loss is checked on each logging window)");
   DEEPER_REQUIRE(o.learning_rate > 0 && o.batches.batch_tokens > 0 && (o.max_steps > 0 || o.epochs > 0),
                  config.source(), ": ", Key(model), ": learning_rate and batch_tokens must be positive, and max_steps or epochs");
   return o;

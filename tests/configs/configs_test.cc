@@ -1,4 +1,5 @@
-// configs/paper.yaml, configs/ci.yaml, configs/quickstart_world.yaml and configs/ci_world.yaml: valid configs
+// configs/paper.yaml, configs/ci.yaml, configs/quickstart.yaml, configs/ci_world.yaml and
+// configs/release_sample.yaml: valid configs
 // (unknown keys are refused when they load),
 // the released settings where the paper gives them, and `deeper run --dry-run` passing without model
 // weights or data: empty placeholders stand in for the files whose contents enter the plan hashes
@@ -124,6 +125,19 @@ TEST(CiConfig, DryRunPassesBeforeTheModelsAreMade) {
   fs::remove_all(dir);
 }
 
+// The release sample builds contexts without models: the whole run is context building.
+TEST(ReleaseSampleConfig, BuildsContextsFromTheBundledSample) {
+  const std::string dir = TempDir("release-sample");
+  std::string output;
+  const int status = RunIn(DEEPER_SOURCE_DIR, std::string(DEEPER_BIN_DIR) + "/deeper run --config configs/release_sample.yaml" +
+                                                  " --run-dir " + dir + "/run --only context_building",
+                           &output);
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "run" / "context_building" / "manifest.json")) << output;
+  EXPECT_NE(output.find("context_building: done"), std::string::npos) << output;
+  fs::remove_all(dir);
+}
+
 // The stage names of `deeper stages` output, in order.
 std::vector<std::string> StageNames(const std::string& output) {
   std::vector<std::string> names;
@@ -162,7 +176,7 @@ TEST(CiConfig, GraphIsTheOneWithoutTheWorld) {
 
 TEST(QuickstartConfig, WorldQuickstartIsTheWorldGraph) {
   std::string output;
-  ASSERT_EQ(RunIn(DEEPER_SOURCE_DIR, std::string(DEEPER_BIN_DIR) + "/deeper stages --config configs/quickstart_world.yaml",
+  ASSERT_EQ(RunIn(DEEPER_SOURCE_DIR, std::string(DEEPER_BIN_DIR) + "/deeper stages --config configs/quickstart.yaml",
                   &output), 0) << output;
   std::vector<std::string> expected = {"world", "context_building", "warm_start"};
   expected.insert(expected.end(), kModelStages.begin(), kModelStages.end());
@@ -181,7 +195,7 @@ TEST(QuickstartConfig, WorldDryRunPlansEveryStage) {
   const std::string dir = TempDir("quickstart-dry-run");
   std::string output;
   const int status = RunIn(dir, std::string(DEEPER_BIN_DIR) + "/deeper run --config " +
-                                    SourcePath("configs/quickstart_world.yaml") + " --run-dir runs/q --dry-run", &output);
+                                    SourcePath("configs/quickstart.yaml") + " --run-dir runs/q --dry-run", &output);
   EXPECT_EQ(status, 0) << output;
   for (const char* stage : {"world", "context_building", "warm_start", "init_persona", "dpo_iter2", "evaluation"}) {
     EXPECT_NE(output.find(std::string("  ") + stage + ": run (not run yet)"), std::string::npos) << stage << "\n" << output;
@@ -191,7 +205,7 @@ TEST(QuickstartConfig, WorldDryRunPlansEveryStage) {
 
 // The CI world is the quickstart's world reduced: same data layout, model entries and prompts.
 TEST(CiWorldConfig, SharesTheQuickstartsSections) {
-  const Config quickstart = Config::Resolve(SourcePath("configs/quickstart_world.yaml"), {});
+  const Config quickstart = Config::Resolve(SourcePath("configs/quickstart.yaml"), {});
   const Config ci = Config::Resolve(SourcePath("configs/ci_world.yaml"), {});
   const std::vector<std::string> shared = {"context_building", "models", "prompts", "prediction",
                                            "world.enabled", "world.seed", "world.genres", "world.persona_style"};

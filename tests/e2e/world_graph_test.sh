@@ -5,7 +5,7 @@
 # and that the dependencies from {run_dir} references hold: a change of the world reruns every stage,
 # a change of warm_start reruns it and every model stage but not the world or context building.
 # Usage (from the repository root): world_graph_test.sh BIN_DIR [CHECKER_FLAGS...]
-#   CHECKER_FLAGS go to check_world_outputs.py (e.g. --acceptance for issue 6's conditions);
+#   CHECKER_FLAGS go to check_world_outputs.py (--gate, --acceptance, --report: see the checker);
 #   KEEP_WORK=1 keeps the run directory.
 set -euo pipefail
 BIN=$(cd "$1" && pwd)

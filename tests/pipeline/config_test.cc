@@ -63,9 +63,11 @@ TEST(ConfigTest, DumpRoundTripsAndCanonicalTextTracksChanges) {
   EXPECT_NE(a.CanonicalText({"run.seed"}), c.CanonicalText({"run.seed"}));
 }
 
-TEST(ConfigTest, EmbeddedQuickstartResolves) {
+TEST(ConfigTest, EmbeddedQuickstartIsTheWorldQuickstart) {
   auto config = Config::Resolve("", {});
+  EXPECT_TRUE(config.Get<bool>("world.enabled"));
   EXPECT_GT(config.At("context_building.sources").size(), 0u);
+  EXPECT_EQ(config.Get<std::string>("models.predictor.path"), "{run_dir}/warm_start/predictor");
 }
 
 TEST(ConfigTest, RunDirIsExpandedForReadersButNotForPlanHashes) {

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     spec.chat_format = "llama3";
     spec.device = "cpu";
     const auto bundle = ModelBundle::Load(spec);
-    const Config config = Config::Resolve(std::string(DEEPER_SOURCE_DIR) + "/configs/quickstart_world.yaml", {});
+    const Config config = Config::Resolve(std::string(DEEPER_SOURCE_DIR) + "/configs/quickstart.yaml", {});
     const PromptSet prompts = PromptSetFromConfig(config);
     const PredictionOptions options = PredictionOptionsFromConfig(config);
     const RatingPredictor predictor(*bundle, prompts, options);

@@ -64,6 +64,32 @@ TEST(SftTrainer, ReducesLossAndLearnsAToyTask) {
   EXPECT_GT(summary.final_accuracy, 0.95);
 }
 
+TEST(SftTrainer, StopsAtTheFirstLoggedWindowBelowStopLoss) {
+  SetTorchThreads(1);
+  const auto train = CopyTask(600, 1);
+  SftOptions options = ToyOptions();
+  options.max_steps = 1000;
+  options.log_every = 10;
+  options.stop_loss = 0.5;
+  std::vector<SftStepLog> logs;
+  const SftSummary summary = TrainSft(*TinyModel(), train, options, [&](const SftStepLog& l) { logs.push_back(l); });
+  ASSERT_FALSE(logs.empty());
+  EXPECT_TRUE(summary.reached_stop_loss);
+  EXPECT_LT(summary.steps, 1000);
+  EXPECT_EQ(summary.steps, logs.back().step);
+  // It stops at the first log where the last stop_windows windows average below stop_loss.
+  const auto mean_of_last = [&](size_t end) {
+    double sum = 0.0;
+    for (size_t i = end - options.stop_windows; i < end; ++i) sum += logs[i].loss;
+    return sum / options.stop_windows;
+  };
+  ASSERT_GE(logs.size(), static_cast<size_t>(options.stop_windows));
+  EXPECT_LT(mean_of_last(logs.size()), 0.5);
+  for (size_t end = options.stop_windows; end < logs.size(); ++end) {
+    EXPECT_GE(mean_of_last(end), 0.5) << "the windows before log " << end << " were below already";
+  }
+}
+
 TEST(SftTrainer, IsDeterministic) {
   SetTorchThreads(1);
   const auto train = CopyTask(200, 5);

@@ -12,10 +12,10 @@
 
 namespace deeper::testing {
 
-// configs/quickstart_world.yaml with `overrides`, for a world small enough for unit tests.
+// configs/quickstart.yaml with `overrides`, for a world small enough for unit tests.
 inline Config QuickstartWorldConfig(const std::vector<std::string>& overrides) {
-  const std::string path = std::string(DEEPER_SOURCE_DIR) + "/configs/quickstart_world.yaml";
-  return Config::FromText(ReadFile(path), "configs/quickstart_world.yaml", overrides);
+  const std::string path = std::string(DEEPER_SOURCE_DIR) + "/configs/quickstart.yaml";
+  return Config::FromText(ReadFile(path), "configs/quickstart.yaml", overrides);
 }
 
 // A fresh directory under the system's temporary directory.

@@ -173,15 +173,18 @@ TEST(WorldGenerationTest, BadSettingsAreRefusedWithTheKey) {
   EXPECT_TRUE(refused("colour=blue", "unknown key 'colour'"));
   EXPECT_TRUE(refused("train_users=ten", "expected an integer"));
   EXPECT_TRUE(refused("persona_style=fancy", "sparse or dense"));
+  EXPECT_TRUE(refused("clause_tokens=maybe", "true or false"));
   EXPECT_TRUE(refused("min_tastes=5,max_tastes=3", "max_tastes"));
   EXPECT_TRUE(refused("catalog_size=50", "catalog_size"));
   EXPECT_TRUE(refused("dataset_name=a'b", "dataset_name"));
   EXPECT_TRUE(refused("seed=-3", "seed"));
-  const WorldConfig c = ParseWorldSettings("seed=5,train_users=10,noise=0.25,persona_style=dense");
+  const WorldConfig c = ParseWorldSettings("seed=5,train_users=10,noise=0.25,persona_style=dense,clause_tokens=false");
   EXPECT_EQ(c.seed, 5u);
   EXPECT_EQ(c.train_users, 10);
   EXPECT_EQ(c.noise, 0.25);
   EXPECT_EQ(c.persona_style, PersonaStyle::kDense);
+  EXPECT_FALSE(c.clause_tokens);
+  EXPECT_TRUE(ParseWorldSettings("").clause_tokens);
 }
 
 }  // namespace

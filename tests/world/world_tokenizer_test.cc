@@ -78,11 +78,21 @@ TEST_F(WorldTokenizerTest, PersonasAndItemsEncodeWordForWord) {
   config.train_users = 0;
   config.eval_users = 20;
   const SimWorld world(config);
+  ScratchDir word_dir;
+  WriteTokenizerFiles(word_dir.path(), BuildWorldTokenizer(Lexicon(kMaxGenres), "movie", /*clause_tokens=*/false));
+  const Tokenizer word_tokenizer = Tokenizer::FromDirectory(word_dir.path());
   for (const SimUser& user : world.eval_users()) {
     const std::string persona = RenderPersona(user.tastes[0], world.lexicon(), PersonaStyle::kSparse);
+    // Without clause tokens: one token per word. With them: each clause after the first is one token
+    // (the first has no space before it), each " ." one more.
+    const std::vector<int32_t> words = word_tokenizer.Encode(persona, false);
+    EXPECT_EQ(static_cast<int>(words.size()), PersonaWordCount(persona)) << persona;
+    EXPECT_EQ(word_tokenizer.Decode(words, false), persona);
+    const int clauses = PersonaWordCount(persona) / 3;
     const std::vector<int32_t> ids = tokenizer_->Encode(persona, false);
-    EXPECT_EQ(static_cast<int>(ids.size()), PersonaWordCount(persona)) << persona;
+    EXPECT_EQ(static_cast<int>(ids.size()), 2 * clauses + 1) << persona;
     EXPECT_EQ(tokenizer_->Decode(ids, false), persona);
+    EXPECT_EQ(tokenizer_->Encode(" " + persona, false).size(), 2u * clauses) << persona;
     for (const std::string& item : world.ItemNames(user, 0)) {
       EXPECT_EQ(tokenizer_->Encode(item, false).size(), 3u) << item;
     }
@@ -92,6 +102,23 @@ TEST_F(WorldTokenizerTest, PersonasAndItemsEncodeWordForWord) {
   // Text the world never writes still round-trips through the byte tokens.
   const std::string odd = "Zebra \xC3\xA9t\xC3\xA9 42!";
   EXPECT_EQ(tokenizer_->Decode(tokenizer_->Encode(odd, false), false), odd);
+}
+
+TEST_F(WorldTokenizerTest, EachPersonaClauseIsOneTextToken) {
+  const Lexicon lexicon(kMaxGenres);
+  const std::vector<std::string> clauses = ClauseTokens(lexicon);
+  EXPECT_EQ(clauses.size(), 3u + 5u * kMaxGenres);
+  for (const std::string& clause : clauses) {
+    const std::vector<int32_t> ids = tokenizer_->Encode(clause, false);
+    ASSERT_EQ(ids.size(), 1u) << "'" << clause << "'";
+    EXPECT_FALSE(tokenizer_->IsSpecial(ids[0])) << clause;
+    EXPECT_EQ(tokenizer_->Decode(ids, /*skip_special_tokens=*/true), clause);
+  }
+  EXPECT_EQ(tokenizer_->Encode("persona : generous rater . loves comedy .", false).size(), 6u);
+  // Only whole words: a clause running into more letters is not one (single_word).
+  EXPECT_EQ(tokenizer_->Encode(" loves comedyx", false).size(), 3u);
+  // tokenizer_config.json lists every added token, the clauses as non-special.
+  EXPECT_NE(files_->tokenizer_config_json.find("\" loves comedy\""), std::string::npos);
 }
 
 TEST_F(WorldTokenizerTest, SpecialTokensAndLlama3ChatFormat) {

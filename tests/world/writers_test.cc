@@ -118,7 +118,9 @@ TEST(WorldWritersTest, ConfigJsonRoundTripsAndRefusesBadValues) {
   config.noise = 0.3;
   config.persona_style = PersonaStyle::kDense;
   config.item_type = "book";
+  config.clause_tokens = false;
   EXPECT_EQ(WorldConfigJson(WorldConfigFromJson(WorldConfigJson(config), "x")), WorldConfigJson(config));
+  EXPECT_FALSE(WorldConfigFromJson(WorldConfigJson(config), "x").clause_tokens);
   EXPECT_EQ(WorldConfigFromJson("{}", "x").train_users, WorldConfig().train_users);
   try {
     WorldConfigFromJson("{\"noise\": -2}", "world.json");
