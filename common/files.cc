@@ -1,6 +1,7 @@
 #include "common/files.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,6 +82,39 @@ void MakeDirs(const std::string& dir) {
 bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+namespace {
+// nftw's callback cannot carry state: the first entry that could not be removed, per thread.
+thread_local std::string remove_failure;
+
+int RemoveEntry(const char* path, const struct stat*, int, struct FTW*) {
+  if (::remove(path) == 0 || errno == ENOENT) return 0;
+  remove_failure = std::string(path) + " (" + std::strerror(errno) + ")";
+  return 1;
+}
+
+// Depth first (contents before their directory), without following symlinks.
+bool RemoveTreeImpl(const std::string& path) {
+  remove_failure.clear();
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT;
+  if (!S_ISDIR(st.st_mode)) return RemoveEntry(path.c_str(), &st, 0, nullptr) == 0;
+  return ::nftw(path.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS) == 0;
+}
+}  // namespace
+
+void RemoveTree(const std::string& path) {
+  DEEPER_REQUIRE(RemoveTreeImpl(path), path, ": cannot remove ",
+                 remove_failure.empty() ? std::string(std::strerror(errno)) : remove_failure);
+}
+
+bool TryRemoveTree(const std::string& path) noexcept {
+  try {
+    return RemoveTreeImpl(path);
+  } catch (...) {
+    return false;
+  }
 }
 
 namespace {

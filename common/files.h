@@ -29,6 +29,15 @@ void MakeDirs(const std::string& dir);
 
 bool FileExists(const std::string& path);
 
+// Removes `path` and everything under it (symlinks themselves, not their targets); a path that does
+// not exist is no error. Not std::filesystem::remove_all: libtorch 2.x wheels export their own copy
+// of it, which an executable linking libtorch binds to, and that copy calls a libstdc++ internal
+// (recursive_directory_iterator::__erase) that the system's libstdc++ may lack: a call through a
+// null pointer. RemoveTree throws deeper::Error naming the entry it could not remove;
+// TryRemoveTree returns false instead (for destructors and clean-up paths).
+void RemoveTree(const std::string& path);
+bool TryRemoveTree(const std::string& path) noexcept;
+
 // Lowercase hex SHA-256 of bytes and of a file's contents.
 std::string Sha256Hex(const std::string& bytes);
 std::string Sha256File(const std::string& path);

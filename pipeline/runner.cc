@@ -40,7 +40,7 @@ std::string ReadPlanHash(const std::string& stage_dir) {
 void StartFresh(const std::string& stage_dir, const std::string& plan_hash) {
   MakeDirs(stage_dir);
   fs::remove(fs::path(stage_dir) / "manifest.json");
-  for (const auto& entry : fs::directory_iterator(stage_dir)) fs::remove_all(entry.path());
+  for (const auto& entry : fs::directory_iterator(stage_dir)) RemoveTree(entry.path());
   nlohmann::json plan{{"plan_hash", plan_hash}};
   WriteFileAtomic((fs::path(stage_dir) / kPlanFile).string(), plan.dump() + "\n");
 }

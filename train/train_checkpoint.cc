@@ -54,7 +54,7 @@ std::string StateToJson(const TrainState& state) {
 
 void RemoveQuietly(const fs::path& path) {
   std::error_code ignored;
-  fs::remove_all(path, ignored);
+  TryRemoveTree(path);
 }
 
 }  // namespace

@@ -210,7 +210,8 @@ WorldConfig WorldConfigFromJson(const std::string& json_text, const std::string&
   try {
     for (auto it = parsed.begin(); it != parsed.end(); ++it) {
       const nlohmann::json& value = it.value();
-      DEEPER_REQUIRE(value.is_string() || value.is_number() || value.is_boolean(), "world setting ", it.key(), " must be a string, a number or a boolean");
+      DEEPER_REQUIRE(value.is_string() || value.is_number() || value.is_boolean(), "world setting ", it.key(),
+                     " must be a string, a number or a boolean");
       ApplyWorldSetting(it.key(), value.is_string() ? value.get<std::string>() : value.dump(), &config);
     }
     ValidateWorldConfig(config);

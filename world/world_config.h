@@ -50,7 +50,8 @@ struct WorldConfig {
 // Throws deeper::Error naming the key and the allowed range when a value is unusable.
 void ValidateWorldConfig(const WorldConfig& config);
 
-// Sets one key (the field names above; persona_style is "sparse" or "dense") from text.
+// Sets one key (the field names above; persona_style is "sparse" or "dense", clause_tokens true or
+// false) from text.
 // Unknown keys and unparsable values throw deeper::Error listing the keys.
 void ApplyWorldSetting(const std::string& key, const std::string& value, WorldConfig* config);
 

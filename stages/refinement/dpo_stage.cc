@@ -37,9 +37,9 @@ void LinkOrCopyTree(const fs::path& from, const fs::path& to) {
 // Copies `from` to `to` via a temporary sibling and a rename, so `to` is complete whenever it exists.
 void PublishTree(const fs::path& from, const fs::path& to) {
   const fs::path tmp = TemporarySibling(to.string());
-  fs::remove_all(tmp);
+  RemoveTree(tmp);
   LinkOrCopyTree(from, tmp);
-  fs::remove_all(to);
+  RemoveTree(to);
   fs::rename(tmp, to);
   SyncDirectory(to.parent_path().string());
 }
@@ -113,7 +113,7 @@ class DpoTrainingStage : public Stage {
     }
     // A servable HF checkpoint also needs the tokenizer.
     const fs::path staged = dir / ".model.staged";
-    fs::remove_all(staged);
+    RemoveTree(staged);
     LinkOrCopyTree(fs::path(*last) / "model", staged);
     for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
                              "generation_config.json"}) {
@@ -121,7 +121,7 @@ class DpoTrainingStage : public Stage {
       if (fs::exists(source)) fs::copy_file(source, staged / name, fs::copy_options::overwrite_existing);
     }
     PublishTree(staged, dir / "model");
-    fs::remove_all(staged);
+    RemoveTree(staged);
   }
 
   int iteration_;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "pipeline/config.h"
+#include "common/files.h"
 
 namespace deeper {
 namespace {
@@ -108,7 +109,7 @@ TEST(PaperConfig, DryRunPassesWithoutModelWeights) {
   for (const char* stage : {"context_building", "init_persona", "dpo_iter1", "dpo_iter2", "evaluation"}) {
     EXPECT_NE(output.find(std::string("  ") + stage + ": run"), std::string::npos) << stage << "\n" << output;
   }
-  fs::remove_all(dir);
+  deeper::TryRemoveTree(dir);
 }
 
 TEST(CiConfig, DryRunPassesBeforeTheModelsAreMade) {
@@ -122,7 +123,7 @@ TEST(CiConfig, DryRunPassesBeforeTheModelsAreMade) {
                            &output);
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("  evaluation: run"), std::string::npos) << output;
-  fs::remove_all(dir);
+  deeper::TryRemoveTree(dir);
 }
 
 // The release sample builds contexts without models: the whole run is context building.
@@ -135,7 +136,7 @@ TEST(ReleaseSampleConfig, BuildsContextsFromTheBundledSample) {
   EXPECT_EQ(status, 0) << output;
   EXPECT_TRUE(fs::exists(fs::path(dir) / "run" / "context_building" / "manifest.json")) << output;
   EXPECT_NE(output.find("context_building: done"), std::string::npos) << output;
-  fs::remove_all(dir);
+  deeper::TryRemoveTree(dir);
 }
 
 // The stage names of `deeper stages` output, in order.
@@ -200,7 +201,7 @@ TEST(QuickstartConfig, WorldDryRunPlansEveryStage) {
   for (const char* stage : {"world", "context_building", "warm_start", "init_persona", "dpo_iter2", "evaluation"}) {
     EXPECT_NE(output.find(std::string("  ") + stage + ": run (not run yet)"), std::string::npos) << stage << "\n" << output;
   }
-  fs::remove_all(dir);
+  deeper::TryRemoveTree(dir);
 }
 
 // The CI world is the quickstart's world reduced: same data layout, model entries and prompts.

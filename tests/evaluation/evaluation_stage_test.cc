@@ -73,7 +73,7 @@ class EvaluationStageTest : public ::testing::Test {
     config_ = std::make_unique<Config>(Config::FromText(MakeWorkspace(dir_), "evaluation test config",
                                                         {"evaluation.rounds=2", "persona.max_new_tokens=6"}));
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { deeper::TryRemoveTree(dir_); }
 
   std::vector<StagePlan> Run() {
     std::vector<std::unique_ptr<Stage>> stages;

@@ -122,7 +122,7 @@ TEST(ReportHtml, HeadlessChromiumScreenshotIsNotBlank) {
   EXPECT_LT(nonwhite, width * height / 2) << stats;
   EXPECT_GE(colors, 10) << stats;
   if (const char* keep = std::getenv("DEEPER_KEEP_SCREENSHOT")) fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
-  fs::remove_all(dir);
+  deeper::TryRemoveTree(dir);
 }
 
 }  // namespace

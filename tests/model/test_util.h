@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include "common/files.h"
 
 namespace deeper::test {
 
@@ -19,10 +20,10 @@ class TempDir {
     path_ = (std::filesystem::temp_directory_path() /
              ("deeper-model-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
                 .string();
-    std::filesystem::remove_all(path_);
+    deeper::TryRemoveTree(path_);
     std::filesystem::create_directories(path_);
   }
-  ~TempDir() { std::filesystem::remove_all(path_); }
+  ~TempDir() { deeper::TryRemoveTree(path_); }
   const std::string& path() const { return path_; }
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
 

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "pipeline/shard.h"
+#include "common/files.h"
 
 namespace deeper {
 namespace {
@@ -88,10 +89,10 @@ class RunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     run_dir_ = (fs::temp_directory_path() / ("runner_test_" + std::to_string(::getpid()))).string();
-    fs::remove_all(run_dir_);
+    deeper::TryRemoveTree(run_dir_);
     g_shards_written.clear();
   }
-  void TearDown() override { fs::remove_all(run_dir_); }
+  void TearDown() override { deeper::TryRemoveTree(run_dir_); }
 
   std::map<std::string, std::string> Run(const std::vector<std::string>& overrides, RunOptions options = {},
                                          bool with_reader = false) {
@@ -224,7 +225,7 @@ TEST_F(RunnerTest, RunDirReferenceIsAnInput) {
 TEST_F(RunnerTest, PlanHashKeepsThePlaceholderSoARunDirectoryCanMove) {
   Run({kReference}, {}, true);
   const std::string moved = run_dir_ + "-moved";
-  fs::remove_all(moved);
+  deeper::TryRemoveTree(moved);
   fs::rename(run_dir_, moved);
   run_dir_ = moved;  // TearDown removes it
   auto actions = Run({kReference}, {}, true);

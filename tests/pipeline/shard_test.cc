@@ -20,7 +20,7 @@ class ShardTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("shard_test_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { deeper::TryRemoveTree(dir_); }
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 
   static ShardWriter Sample() {

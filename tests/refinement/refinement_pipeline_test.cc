@@ -39,7 +39,7 @@ class RefinementPipeline : public ::testing::Test {
     first_run_ = new std::vector<StagePlan>(RunChain(WorkspaceConfig(*yaml_), RunDir()));
   }
   static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
+    deeper::TryRemoveTree(*dir_);
     delete dir_;
     delete yaml_;
     delete first_run_;
@@ -212,9 +212,10 @@ TEST_F(RefinementPipeline, RewardsMatchAHandComputation) {
         EXPECT_NEAR(r.errors.curr, mae(r.predictions.curr, user.windows[k].ratings), 1e-12);
         EXPECT_NEAR(r.errors.fut, mae(r.predictions.fut, user.windows[k + 1].ratings), 1e-12);
         EXPECT_NEAR(r.old_errors.curr, mae(r.old_predictions.curr, user.windows[k].ratings), 1e-12);
-        // The old persona's predictions on W_k are the P_k the refinement prompt showed.
+        // The old persona's predictions on W_k are the P_k the refinement prompt showed (up to float32
+        // sums in another batch: the two stages group the scored items differently).
         for (size_t j = 0; j < r.old_predictions.curr.size(); ++j) {
-          EXPECT_NEAR(r.old_predictions.curr[j], candidates[i].predicted[j], 1e-9);
+          EXPECT_NEAR(r.old_predictions.curr[j], candidates[i].predicted[j], 1e-6);
         }
         const double hand = ((r.old_errors.prev - r.errors.prev) + (r.old_errors.curr - r.errors.curr) +
                              (r.old_errors.fut - r.errors.fut)) /
@@ -374,7 +375,7 @@ TEST(RefinementFullFineTuning, IterationsHandOverHfWeights) {
   }
   const std::string state = ReadFile(dir + "/run/dpo_iter2/training/checkpoint-1/trainer_state.json");
   EXPECT_NE(state.find("dpo_iter1/model"), std::string::npos) << state;
-  fs::remove_all(dir);
+  deeper::TryRemoveTree(dir);
 }
 
 }  // namespace

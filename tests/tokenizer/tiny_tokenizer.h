@@ -81,12 +81,12 @@ class TempDir {
     path_ = (std::filesystem::temp_directory_path() /
              ("deeper_tokenizer_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++)))
                 .string();
-    std::filesystem::remove_all(path_);
+    deeper::TryRemoveTree(path_);
     MakeDirs(path_);
   }
   ~TempDir() {
     std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
+    deeper::TryRemoveTree(path_);
   }
   const std::string& path() const { return path_; }
   std::string Write(const std::string& name, const std::string& contents) const {

@@ -10,6 +10,7 @@
 #include "model/checkpoint.h"
 #include "model/hf_config.h"
 #include "model/transformer.h"
+#include "common/files.h"
 
 namespace deeper::train_testing {
 
@@ -19,7 +20,7 @@ std::string MakeTempDir(const std::string& tag) {
   static int counter = 0;
   const fs::path dir = fs::temp_directory_path() /
                        ("deeper_train_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  fs::remove_all(dir);
+  deeper::TryRemoveTree(dir);
   fs::create_directories(dir);
   return dir.string();
 }

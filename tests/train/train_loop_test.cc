@@ -40,7 +40,7 @@ class TrainLoop : public ::testing::Test {
     pairs_ = dir_ + "/pairs.h5";
     WritePairShard(pairs_, MarkerPairs(160, 5));
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { deeper::TryRemoveTree(dir_); }
   TrainConfig Config(const std::string& out) const { return ToyConfig(model_, pairs_, dir_ + "/" + out); }
 
   std::string dir_, model_, pairs_;

@@ -70,7 +70,7 @@ class TrainMpi : public ::testing::Test {
   }
   void TearDown() override {
     g_comm->Barrier();
-    if (g_comm->rank() == 0) fs::remove_all(dir_);
+    if (g_comm->rank() == 0) deeper::TryRemoveTree(dir_);
   }
   TrainConfig Config(const std::string& out) const {
     TrainConfig c = ToyConfig(dir_ + "/model", dir_ + "/pairs.h5", out);

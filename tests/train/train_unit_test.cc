@@ -31,10 +31,10 @@ class TempDirTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("train_unit_" + std::to_string(::getpid()) + "_" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    deeper::TryRemoveTree(dir_);
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { deeper::TryRemoveTree(dir_); }
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
   fs::path dir_;
 };

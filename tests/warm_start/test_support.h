@@ -21,7 +21,7 @@ inline Config QuickstartWorldConfig(const std::vector<std::string>& overrides) {
 // A fresh directory under the system's temporary directory.
 inline std::string FreshTempDir(const std::string& tag) {
   const auto dir = std::filesystem::temp_directory_path() / ("deeper-" + tag + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  deeper::TryRemoveTree(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
 }

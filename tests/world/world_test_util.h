@@ -7,6 +7,7 @@
 #include <string>
 
 #include "world/world_config.h"
+#include "common/files.h"
 
 namespace deeper::world::testing {
 
@@ -20,7 +21,7 @@ class ScratchDir {
   }
   ~ScratchDir() {
     std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
+    deeper::TryRemoveTree(path_);
   }
   const std::string& path() const { return path_; }
 

@@ -75,20 +75,11 @@ row() {
 }
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
-  [[ -f .device/setup.sh ]] && source .device/setup.sh .device/debs >> "$logfile" 2>&1
-  # What the GPU machine's image lacks beyond the device recipe's packages, carried in .device/debs too
-  # (`apt-get download libutf8proc2 libutf8proc-dev libssl-dev` there): unpacked only where missing.
-  if ! pkg-config --exists libutf8proc; then
-    for deb in .device/debs/libutf8proc2_*.deb .device/debs/libutf8proc-dev_*.deb; do dpkg -x "$deb" /; done
-  fi
-  [[ -f /usr/include/openssl/evp.h ]] || dpkg -x .device/debs/libssl-dev_*.deb /
-  # The environment variable separates paths with ':'; as a CMake variable the list takes ';'.
-  prefix_path=(-DCMAKE_PREFIX_PATH="${CMAKE_PREFIX_PATH:-}")
-  export CMAKE_PREFIX_PATH=${CMAKE_PREFIX_PATH//;/:}
+  source tools/gpu/device_env.sh "$logfile"
   targets=(deeper-tool bench_generate bench_rating bench_dpo bench_tokenizer)
   build() {
     log "configure (DEEPER_WITH_NCCL=$1)"
-    cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEEPER_WITH_NCCL="$1" "${prefix_path[@]}" \
+    cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEEPER_WITH_NCCL="$1" "${DEEPER_CMAKE_PREFIX[@]}" \
       >> "$logfile" 2>&1 || return 1
     log "build ${targets[*]} $2"
     cmake --build "$BUILD" --target "${targets[@]}" $2 -- -k 0 >> "$logfile" 2>&1
