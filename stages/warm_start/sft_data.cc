@@ -10,6 +10,7 @@
 #include "world/keyed_rng.h"
 #include "world/persona.h"
 #include "world/rating_rule.h"
+#include "world/user_generator.h"
 
 namespace deeper {
 namespace {
@@ -308,7 +309,11 @@ std::vector<SftExample> RefinerExamples(const WorldTaskContext& c, const Refiner
   RefinerDataCounts local;
   std::vector<SftExample> examples;
   RefinerBuilder builder(c, options, &examples, counts ? counts : &local);
+  const world::WorldConfig& config = c.world->config();
   for (const auto& user : c.world->train_users()) builder.User(user);
+  for (int i = 0; i < options.extra_users; ++i) {
+    builder.User(world::GenerateUser(config, c.world->catalog(), "warm", i, config.train_windows));
+  }
   return examples;
 }
 

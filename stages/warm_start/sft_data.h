@@ -63,6 +63,10 @@ struct RefinerDataOptions {
   int last_refine_window = 4;
   // Stand-in predictions: the old persona's rule rating plus uniform noise in [-jitter, jitter].
   double prediction_jitter = 0.3;
+  // Simulated users drawn for the warm start alone (split "warm", train windows), on top of the train
+  // users: a model trained from scratch needs far more windows than the train split has to learn to
+  // read one instead of memorising the examples.
+  int extra_users = 0;
 };
 
 struct WorldTaskContext {

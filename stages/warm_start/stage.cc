@@ -87,7 +87,7 @@ class WarmStartStage : public Stage {
     const WorldTaskContext predictor_task{&sim, &teachers, &predictor_prompts, scale, seed};
     const auto predictor_examples = PredictorExamples(predictor_task, options.predictor_data);
     const WarmModelJob predictor_job{"predictor", options.predictor_architecture, files.tokenizer_dir,
-                                     context.stage_dir + "/predictor", seed, options.predictor_sft};
+                                     context.stage_dir + "/predictor", seed, "", options.predictor_sft};
     summary["predictor"] = SummaryJson(TrainLogged(context, predictor_job, tokenizer, predictor_examples), predictor_examples.size());
     const ModelSpec predictor_spec = Spec("predictor", predictor_job.out_dir, config);
     const auto predictor_bundle = ModelBundle::Load(predictor_spec);
@@ -103,7 +103,8 @@ class WarmStartStage : public Stage {
               << counts.sliding_regeneration << ", incremental " << counts.incremental_update << ", summary "
               << counts.hierarchical_summary << ", merge " << counts.hierarchical_merge << ")";
     const WarmModelJob refiner_job{"refiner", options.refiner_architecture, files.tokenizer_dir,
-                                   context.stage_dir + "/refiner", seed + 1, options.refiner_sft};
+                                   context.stage_dir + "/refiner", seed + 1,
+                                   options.refiner_from_predictor ? predictor_job.out_dir : "", options.refiner_sft};
     summary["refiner"] = SummaryJson(TrainLogged(context, refiner_job, tokenizer, refiner_examples), refiner_examples.size());
 
     if (options.quality_contexts > 0) {

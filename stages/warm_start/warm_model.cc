@@ -85,8 +85,16 @@ std::string WarmModelConfigJson(const WarmModelJob& job, const Tokenizer& tokeni
 SftSummary TrainWarmModel(const WarmModelJob& job, const Tokenizer& tokenizer, const std::vector<SftExample>& examples,
                           const std::function<void(const SftStepLog&)>& on_log) {
   const ModelConfig config = MakeConfig(job, tokenizer);
-  std::unique_ptr<Transformer> model = Transformer::RandomInit(config, job.seed);
-  InitMultiWordTokens(*model, tokenizer);
+  std::unique_ptr<Transformer> model;
+  if (job.init_from.empty()) {
+    model = Transformer::RandomInit(config, job.seed);
+    InitMultiWordTokens(*model, tokenizer);
+  } else {
+    model = Transformer::Load(job.init_from);
+    DEEPER_REQUIRE(ModelConfigToJson(model->config()) == ModelConfigToJson(config), "warm start: the ", job.name,
+                   " starts from ", job.init_from, ", whose config.json differs from warm_start.", job.name,
+                   ".architecture's; give both models the same architecture");
+  }
   const SftSummary summary = TrainSft(*model, examples, job.sft, on_log);
   model->Save(job.out_dir);
   for (const char* file : {"tokenizer.json", "tokenizer_config.json"}) {

@@ -21,6 +21,9 @@ struct WarmModelJob {
   std::string tokenizer_dir;  // tokenizer.json + tokenizer_config.json, copied into out_dir
   std::string out_dir;        // written: config.json, model.safetensors, tokenizer files
   uint64_t seed = 0;          // of the random initialisation
+  // A checkpoint of the same architecture to start from instead of a random initialisation ("" = none):
+  // the refiner can start from the trained predictor, which already reads items' genres.
+  std::string init_from;
   SftOptions sft;
 };
 

@@ -70,9 +70,15 @@ WarmStartOptions WarmStartOptionsFromConfig(const Config& config) {
   r.baseline_share = config.Get<double>(Key("refiner.baseline_share"));
   r.last_refine_window = config.Get<int>(Key("refiner.last_refine_window"));
   r.prediction_jitter = config.Get<double>(Key("refiner.prediction_jitter"));
+  r.extra_users = config.Get<int>(Key("refiner.extra_users"));
+  o.refiner_from_predictor = config.Get<bool>(Key("refiner.init_from_predictor"));
+  DEEPER_REQUIRE(!o.refiner_from_predictor || o.refiner_architecture == o.predictor_architecture, config.source(), ": ",
+                 Key("refiner.init_from_predictor"), " needs ", Key("refiner.architecture"), " equal to ",
+                 Key("predictor.architecture"));
   DEEPER_REQUIRE(r.init_samples >= 0 && r.refine_samples >= 0 && r.baseline_share >= 0 && r.baseline_share <= 1 &&
-                     r.last_refine_window >= 1,
-                 config.source(), ": ", Key("refiner"), ": sample counts >= 0, baseline_share in [0, 1], last_refine_window >= 1");
+                     r.last_refine_window >= 1 && r.extra_users >= 0,
+                 config.source(), ": ", Key("refiner"),
+                 ": sample counts >= 0, baseline_share in [0, 1], last_refine_window >= 1, extra_users >= 0");
 
   o.gate_enabled = config.Get<bool>(Key("gate.enabled"));
   o.gate_max_users = config.Get<int>(Key("gate.max_users"));

@@ -16,6 +16,7 @@ inline constexpr char kWarmStartSection[] = "warm_start";
 struct WarmStartOptions {
   std::string predictor_architecture;
   std::string refiner_architecture;
+  bool refiner_from_predictor = false;  // the refiner starts from the trained predictor's weights
   SftOptions predictor_sft;
   SftOptions refiner_sft;
   PredictorDataOptions predictor_data;

@@ -204,14 +204,15 @@ TEST(QuickstartConfig, WorldDryRunPlansEveryStage) {
   deeper::TryRemoveTree(dir);
 }
 
-// The CI world is the quickstart's world reduced: same data layout, model entries and prompts.
+// The CI world is the quickstart reduced: the same world, data layout, model entries, prompts,
+// predictor and DPO, with a shorter refiner warm start.
 TEST(CiWorldConfig, SharesTheQuickstartsSections) {
   const Config quickstart = Config::Resolve(SourcePath("configs/quickstart.yaml"), {});
   const Config ci = Config::Resolve(SourcePath("configs/ci_world.yaml"), {});
-  const std::vector<std::string> shared = {"context_building", "models", "prompts", "prediction",
-                                           "world.enabled", "world.seed", "world.genres", "world.persona_style"};
+  const std::vector<std::string> shared = {"context_building", "models", "prompts", "prediction", "world",
+                                           "warm_start.predictor", "direction_sampling", "dpo", "run.seed"};
   EXPECT_EQ(ci.CanonicalText(shared), quickstart.CanonicalText(shared));
-  EXPECT_LT(ci.Get<int>("world.train_users"), quickstart.Get<int>("world.train_users"));
+  EXPECT_LT(ci.Get<int>("warm_start.refiner.max_steps"), quickstart.Get<int>("warm_start.refiner.max_steps"));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "stages/persona/rating_scale.h"
 #include "stages/warm_start/sft_data.h"
@@ -103,6 +105,32 @@ TEST_F(SftDataTest, RefinerCompletionsAreWellFormedPersonas) {
     const std::string persona = tokenizer_.Decode(ids, false);
     EXPECT_TRUE(world::ParsePersona(persona, world_.lexicon(), world_.config().persona_style).ok) << persona;
   }
+}
+
+// The decoded prompt of every example, in order.
+std::vector<std::string> Prompts(const Tokenizer& tokenizer, const std::vector<SftExample>& examples) {
+  std::vector<std::string> out;
+  for (const auto& e : examples) out.push_back(tokenizer.Decode(std::vector<int32_t>(e.prompt.begin(), e.prompt.end()), false));
+  return out;
+}
+
+// Extra users feed the same tasks with windows the train split does not have.
+TEST_F(SftDataTest, ExtraUsersAddWindowsOutsideTheTrainSplit) {
+  RefinerDataOptions options;
+  RefinerDataCounts base_counts, counts;
+  const auto base = RefinerExamples(Task(), options, &base_counts);
+  options.extra_users = 5;
+  const auto examples = RefinerExamples(Task(), options, &counts);
+  EXPECT_EQ(counts.init, (8 + 5) * options.init_samples);
+  EXPECT_EQ(counts.refine, (8 + 5) * 4 * options.refine_samples);
+  ASSERT_GT(examples.size(), base.size());
+  const auto before = Prompts(tokenizer_, base), after = Prompts(tokenizer_, examples);
+  const std::set<std::string> train(before.begin(), before.end());
+  // The train users' examples come first and unchanged; the extra users' windows are new.
+  EXPECT_TRUE(std::equal(before.begin(), before.end(), after.begin()));
+  int64_t new_prompts = 0;
+  for (size_t i = before.size(); i < after.size(); ++i) new_prompts += train.count(after[i]) == 0;
+  EXPECT_EQ(new_prompts, static_cast<int64_t>(after.size() - before.size()));
 }
 
 TEST_F(SftDataTest, CorruptedPersonasAreRejectedByTheGrammar) {

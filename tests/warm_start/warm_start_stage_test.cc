@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "pipeline/runner.h"
 #include "stages/warm_start/stage.h"
+#include "stages/warm_start/warm_start_options.h"
 #include "stages/world_stage/world_stage.h"
 #include "test_support.h"
 
@@ -77,6 +78,19 @@ TEST(WarmStartStage, FailingGateStopsTheRunWithTheFigures) {
   EXPECT_TRUE(FileExists(run_dir + "/warm_start/predictor_gate.json"));
   EXPECT_FALSE(FileExists(run_dir + "/warm_start/refiner/config.json"));
   EXPECT_FALSE(FileExists(run_dir + "/warm_start/manifest.json"));
+}
+
+TEST(WarmStartStage, RefinerFromThePredictorNeedsItsArchitecture) {
+  auto overrides = ReducedRun();
+  overrides.push_back("warm_start.refiner.init_from_predictor=true");
+  EXPECT_TRUE(WarmStartOptionsFromConfig(testing::QuickstartWorldConfig(overrides)).refiner_from_predictor);
+  overrides.push_back("warm_start.refiner.architecture=hidden_size=16,num_attention_heads=2,num_key_value_heads=2");
+  try {
+    WarmStartOptionsFromConfig(testing::QuickstartWorldConfig(overrides));
+    FAIL() << "different architectures were accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("warm_start.refiner.init_from_predictor needs"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
