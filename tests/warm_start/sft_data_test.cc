@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -117,8 +118,8 @@ std::vector<std::string> Prompts(const Tokenizer& tokenizer, const std::vector<S
 // Extra users feed the same tasks with windows the train split does not have.
 TEST_F(SftDataTest, ExtraUsersAddWindowsOutsideTheTrainSplit) {
   RefinerDataOptions options;
-  RefinerDataCounts base_counts, counts;
-  const auto base = RefinerExamples(Task(), options, &base_counts);
+  RefinerDataCounts counts;
+  const auto base = RefinerExamples(Task(), options);
   options.extra_users = 5;
   const auto examples = RefinerExamples(Task(), options, &counts);
   EXPECT_EQ(counts.init, (8 + 5) * options.init_samples);
