@@ -90,6 +90,8 @@ std::string PlanHash(const Stage& stage, const Config& config, const std::map<st
                             });
     if (!from_input) text += "file " + path + "=" + ContentDigest(path) + "\n";
   }
+  const std::string builtin = stage.BuiltinInputsDigest(config);
+  if (!builtin.empty()) text += "builtin=" + builtin + "\n";
   return Sha256Hex(text);
 }
 

@@ -43,6 +43,9 @@ class Stage {
   // Files outside the run directory that this stage reads (data sources). Their contents are part of
   // the plan hash, so new behaviour data reruns the stage. A directory stands for every file in it.
   virtual std::vector<std::string> ExternalInputs(const Config& config) const { return {}; }
+  // A digest of what else decides the output and is neither config, stage nor file: data compiled into
+  // the binary (a built-in checkpoint). Part of the plan hash; "" = nothing.
+  virtual std::string BuiltinInputsDigest(const Config& config) const { return ""; }
   // Number of output shards: fixed by config, never by the number of ranks.
   virtual int NumShards(const Config& config) const;
 

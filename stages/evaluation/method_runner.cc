@@ -27,17 +27,19 @@ EvalRecord StartRecord(const MethodInfo& method, const EvalUser& u, int rounds) 
 const Window& WindowOf(const EvalUser& u, int k) { return u.user->windows.at(static_cast<size_t>(k)); }
 
 // W_0..W_k's items and ratings, oldest first (Full Regeneration's whole history).
-std::string HistoryItems(const EvalUser& u, int k) {
+std::string HistoryItems(const PromptSet& prompts, const EvalUser& u, int k) {
   std::vector<std::string> items;
   std::vector<double> ratings;
   for (int w = 0; w <= k; ++w) {
     items.insert(items.end(), WindowOf(u, w).items.begin(), WindowOf(u, w).items.end());
     ratings.insert(ratings.end(), WindowOf(u, w).ratings.begin(), WindowOf(u, w).ratings.end());
   }
-  return FormatRatedItems(items, ratings);
+  return FormatRatedItems(prompts, items, ratings);
 }
 
-std::string WindowItems(const EvalUser& u, int k) { return FormatRatedItems(WindowOf(u, k).items, WindowOf(u, k).ratings); }
+std::string WindowItems(const PromptSet& prompts, const EvalUser& u, int k) {
+  return FormatRatedItems(prompts, WindowOf(u, k).items, WindowOf(u, k).ratings);
+}
 
 // The round-k update prompt of one user (for hier_merge: the merge step, given the short-term persona).
 std::vector<int64_t> UpdatePrompt(const MethodInfo& method, const PersonaMethodContext& c, const EvalUser& u, int k,
@@ -56,13 +58,13 @@ std::vector<int64_t> UpdatePrompt(const MethodInfo& method, const PersonaMethodC
     }
     case PersonaUpdate::kFullRegeneration:
       return PersonaPromptIds(bundle, prompts, prompts.full_regeneration, PromptConfigKey("full_regeneration"), type,
-                              scale, {{"items", HistoryItems(u, k)}});
+                              scale, {{"items", HistoryItems(prompts, u, k)}});
     case PersonaUpdate::kSlidingRegeneration:
       return PersonaPromptIds(bundle, prompts, prompts.sliding_regeneration, PromptConfigKey("sliding_regeneration"),
-                              type, scale, {{"items", WindowItems(u, k)}});
+                              type, scale, {{"items", WindowItems(prompts, u, k)}});
     case PersonaUpdate::kIncrementalUpdate:
       return PersonaPromptIds(bundle, prompts, prompts.incremental_update, PromptConfigKey("incremental_update"), type,
-                              scale, {{"persona", old}, {"items", WindowItems(u, k)}});
+                              scale, {{"persona", old}, {"items", WindowItems(prompts, u, k)}});
     case PersonaUpdate::kHierarchicalMerge:
       return PersonaPromptIds(bundle, prompts, prompts.hierarchical_merge, PromptConfigKey("hierarchical_merge"), type,
                               scale, {{"persona", old}, {"short_term_persona", short_term}});
@@ -94,7 +96,7 @@ std::vector<PersonaCandidate> ShortTermPersonas(const PersonaMethodContext& c, c
     const std::string scale = c.predictor->ScaleFor(u.user->dataset_name).Text();
     prompts.push_back(PersonaPromptIds(*c.writer, *c.prompts, c.prompts->hierarchical_summary,
                                        PromptConfigKey("hierarchical_summary"), u.user->item_type, scale,
-                                       {{"items", WindowItems(u, k)}}));
+                                       {{"items", WindowItems(*c.prompts, u, k)}}));
   }
   return Generate(c, std::move(prompts), users, k, /*step=*/1);
 }

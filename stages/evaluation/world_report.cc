@@ -29,8 +29,8 @@ std::string Intro(const WorldReport& w) {
       << " of the users change one taste at some window, so a persona must be refined to stay right. Personas "
       << "are written in the world's persona language (" << w.persona_style << " style)";
   if (!w.example_persona.empty()) out << ", e.g. \"" << w.example_persona << "\"";
-  out << ". The predictor and the refiner are tiny models trained from scratch on the world's tasks (stage "
-      << "warm_start).";
+  out << ". The predictor and the refiner are tiny models trained from scratch on the world's tasks by stage "
+      << "warm_start (the refiner in the run, or earlier when warm_start.refiner.checkpoint names one).";
   return out.str();
 }
 

@@ -97,7 +97,7 @@ std::vector<int64_t> InitPromptIds(const ModelBundle& bundle, const PromptSet& p
                                    const std::string& scale_text, const std::vector<std::string>& items,
                                    const std::vector<double>& ratings) {
   return PersonaPromptIds(bundle, prompts, prompts.init, PromptConfigKey("init"), item_type, scale_text,
-                          {{"items", FormatRatedItems(items, ratings)}});
+                          {{"items", FormatRatedItems(prompts, items, ratings)}});
 }
 
 std::vector<int64_t> RefinePromptIds(const ModelBundle& bundle, const PromptSet& prompts, const std::string& item_type,
@@ -105,7 +105,7 @@ std::vector<int64_t> RefinePromptIds(const ModelBundle& bundle, const PromptSet&
                                      const std::vector<std::string>& items, const std::vector<double>& ratings,
                                      const std::vector<double>& predicted) {
   return PersonaPromptIds(bundle, prompts, prompts.refine, PromptConfigKey("refine"), item_type, scale_text,
-                          {{"persona", old_persona}, {"items", FormatRefinementItems(items, ratings, predicted)}});
+                          {{"persona", old_persona}, {"items", FormatRefinementItems(prompts, items, ratings, predicted)}});
 }
 
 }  // namespace deeper

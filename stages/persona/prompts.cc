@@ -27,6 +27,8 @@ const std::vector<PromptSlot>& Slots() {
       {"incremental_update", &PromptSet::incremental_update, {"item_type", "scale", "persona", "items"}},
       {"hierarchical_summary", &PromptSet::hierarchical_summary, {"item_type", "scale", "items"}},
       {"hierarchical_merge", &PromptSet::hierarchical_merge, {"item_type", "scale", "persona", "short_term_persona"}},
+      {"rated_item", &PromptSet::rated_item, {"item", "rating"}},
+      {"refinement_item", &PromptSet::refinement_item, {"item", "rating", "predicted"}},
   };
   return slots;
 }
@@ -64,24 +66,30 @@ std::string PromptConfigKey(const std::string& name) { return "prompts." + name;
 
 std::string FormatRating(double rating) { return FormatNumber(rating, 2); }
 
-std::string FormatRatedItems(const std::vector<std::string>& items, const std::vector<double>& ratings) {
+std::string FormatRatedItems(const PromptSet& prompts, const std::vector<std::string>& items,
+                             const std::vector<double>& ratings) {
   RequireAligned(items.size(), ratings.size(), "ratings");
+  const std::string where = PromptConfigKey("rated_item");
   std::string text;
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) text += "\n";
-    text += "- " + items[i] + ": " + FormatRating(ratings[i]);
+    text += RenderTemplate(prompts.rated_item, {{"item", items[i]}, {"rating", FormatRating(ratings[i])}}, where);
   }
   return text;
 }
 
-std::string FormatRefinementItems(const std::vector<std::string>& items, const std::vector<double>& ratings,
-                                  const std::vector<double>& predicted) {
+std::string FormatRefinementItems(const PromptSet& prompts, const std::vector<std::string>& items,
+                                  const std::vector<double>& ratings, const std::vector<double>& predicted) {
   RequireAligned(items.size(), ratings.size(), "ratings");
   RequireAligned(items.size(), predicted.size(), "predictions");
+  const std::string where = PromptConfigKey("refinement_item");
   std::string text;
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) text += "\n";
-    text += "- " + items[i] + ": actual " + FormatRating(ratings[i]) + ", predicted " + FormatNumber(predicted[i], 1);
+    text += RenderTemplate(prompts.refinement_item,
+                           {{"item", items[i]}, {"rating", FormatRating(ratings[i])},
+                            {"predicted", FormatNumber(predicted[i], 1)}},
+                           where);
   }
   return text;
 }

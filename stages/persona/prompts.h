@@ -11,6 +11,8 @@
 //   incremental_update    baseline: old persona + current window (true ratings).    {item_type} {scale} {persona} {items}
 //   hierarchical_summary  baseline: short-term persona from the current window.    {item_type} {scale} {items}
 //   hierarchical_merge    baseline: merge long-term and short-term personas.       {item_type} {scale} {persona} {short_term_persona}
+//   rated_item            one line of {items} (init, baselines).                   {item} {rating}
+//   refinement_item       one line of {items} in refine.                           {item} {rating} {predicted}
 //
 // Values: {item_type} is the user's item type word (recipe, movie, ...); {scale} the domain's rating
 // range ("1 to 5", "0.5 to 5"); {items} one line per item as the Format* helpers below write them.
@@ -36,6 +38,8 @@ struct PromptSet {
   std::string incremental_update;
   std::string hierarchical_summary;
   std::string hierarchical_merge;
+  std::string rated_item;
+  std::string refinement_item;
 };
 
 // Reads section `prompts` and checks every template's placeholders against the table above.
@@ -47,13 +51,14 @@ std::string PromptConfigKey(const std::string& name);
 // A rating as a person writes it: "4", "3.5", "0" (at most two decimals, no trailing zeros).
 std::string FormatRating(double rating);
 
-// "- {item}: {rating}" per item, one per line (init and the regeneration baselines).
-std::string FormatRatedItems(const std::vector<std::string>& items, const std::vector<double>& ratings);
+// prompts.rated_item per item, one per line (init and the baselines).
+std::string FormatRatedItems(const PromptSet& prompts, const std::vector<std::string>& items,
+                             const std::vector<double>& ratings);
 
-// "- {item}: actual {rating}, predicted {prediction}" per item, one per line (refine). Predictions
-// are written with one decimal: the refiner needs the direction and size of the error, not noise.
-std::string FormatRefinementItems(const std::vector<std::string>& items, const std::vector<double>& ratings,
-                                  const std::vector<double>& predicted);
+// prompts.refinement_item per item, one per line (refine). Predictions are written with one decimal:
+// the refiner needs the direction and size of the error, not noise.
+std::string FormatRefinementItems(const PromptSet& prompts, const std::vector<std::string>& items,
+                                  const std::vector<double>& ratings, const std::vector<double>& predicted);
 
 // The values every persona prompt gets: item_type and scale (e.g. "1 to 5").
 std::map<std::string, std::string> BaseValues(const std::string& item_type, const std::string& scale_text);

@@ -38,7 +38,12 @@ std::vector<std::string> PredictionConfigKeys(const Config& config) {
 }
 
 std::vector<std::string> PersonaWritingConfigKeys(const std::string& prompt) {
-  return {"persona", PromptConfigKey("persona_system"), PromptConfigKey(prompt), "prediction.default_scale",
+  return {"persona",
+          PromptConfigKey("persona_system"),
+          PromptConfigKey(prompt),
+          PromptConfigKey("rated_item"),
+          PromptConfigKey("refinement_item"),
+          "prediction.default_scale",
           "prediction.scales"};
 }
 

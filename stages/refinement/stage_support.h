@@ -37,7 +37,7 @@ std::string InputShard(const StageContext& context, const std::string& stage, in
 // model entry and the two prediction prompts.
 std::vector<std::string> PredictionConfigKeys(const Config& config);
 // Config keys a persona-writing prompt depends on: `persona` limits, the system prompt, the
-// user-message prompt `prompt`, and the rating scales (the prompt's {scale}).
+// user-message prompt `prompt`, the item-line templates, and the rating scales (the prompt's {scale}).
 std::vector<std::string> PersonaWritingConfigKeys(const std::string& prompt);
 // a + b.
 std::vector<std::string> Join(std::vector<std::string> a, const std::vector<std::string>& b);

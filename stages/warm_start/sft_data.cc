@@ -202,7 +202,7 @@ class RefinerBuilder {
     const uint64_t ukey = UserKey(user);
 
     for (int s = 0; s < o_.init_samples; ++s) {
-      Add(Prompt(c_.renderer->prompts().init, "init", {{"items", FormatRatedItems(history[0].items, history[0].ratings)}}),
+      Add(Prompt(c_.renderer->prompts().init, "init", {{"items", FormatRatedItems(c_.renderer->prompts(), history[0].items, history[0].ratings)}}),
           c_.teachers->Initial(history[0], Key(ukey, 0, "init", s)), &counts_->init);
     }
     // The chain's old persona: a teacher's S0, then each round's first teacher refinement.
@@ -216,7 +216,7 @@ class RefinerBuilder {
         const std::string target = c_.teachers->Refine(old, current, predicted, Key(ukey, k, "refine", s));
         if (s == 0) next = target;
         Add(Prompt(c_.renderer->prompts().refine, "refine",
-                   {{"persona", old}, {"items", FormatRefinementItems(current.items, current.ratings, predicted)}}),
+                   {{"persona", old}, {"items", FormatRefinementItems(c_.renderer->prompts(), current.items, current.ratings, predicted)}}),
             target, &counts_->refine);
       }
       Baselines(history, old, k, ukey);
@@ -227,11 +227,12 @@ class RefinerBuilder {
  private:
   void Baselines(const std::vector<Window>& history, const std::string& old, int k, uint64_t ukey) {
     const Window& current = history[static_cast<size_t>(k)];
-    const std::string window_items = FormatRatedItems(current.items, current.ratings);
+    const std::string window_items = FormatRatedItems(c_.renderer->prompts(), current.items, current.ratings);
     const std::vector<Window> so_far(history.begin(), history.begin() + k + 1);
     KeyedRng pick({c_.seed, kRefinerStream, ukey, static_cast<uint64_t>(k), world::HashText("baselines")});
     if (!pick.Bernoulli(o_.baseline_share)) return;
-    Add(Prompt(c_.renderer->prompts().full_regeneration, "full_regeneration", {{"items", HistoryItems(so_far)}}),
+    Add(Prompt(c_.renderer->prompts().full_regeneration, "full_regeneration",
+               {{"items", HistoryItems(c_.renderer->prompts(), so_far)}}),
         c_.teachers->FullRegeneration(so_far, Key(ukey, k, "full", 0)), &counts_->full_regeneration);
     Add(Prompt(c_.renderer->prompts().sliding_regeneration, "sliding_regeneration", {{"items", window_items}}),
         c_.teachers->SlidingRegeneration(current, Key(ukey, k, "sliding", 0)), &counts_->sliding_regeneration);
@@ -269,14 +270,14 @@ class RefinerBuilder {
     return predicted;
   }
 
-  static std::string HistoryItems(const std::vector<Window>& windows) {
+  static std::string HistoryItems(const PromptSet& prompts, const std::vector<Window>& windows) {
     std::vector<std::string> items;
     std::vector<double> ratings;
     for (const Window& w : windows) {
       items.insert(items.end(), w.items.begin(), w.items.end());
       ratings.insert(ratings.end(), w.ratings.begin(), w.ratings.end());
     }
-    return FormatRatedItems(items, ratings);
+    return FormatRatedItems(prompts, items, ratings);
   }
 
   std::vector<int64_t> Prompt(const std::string& tmpl, const std::string& name,

@@ -11,6 +11,7 @@
 #include "stages/persona/model_bundle.h"
 #include "stages/persona/prediction.h"
 #include "stages/warm_start/prompt_renderer.h"
+#include "stages/warm_start/warm_checkpoint.h"
 #include "stages/warm_start/warm_model.h"
 #include "stages/warm_start/warm_start_options.h"
 #include "stages/warm_start/world_checks.h"
@@ -22,6 +23,8 @@ namespace deeper {
 namespace {
 
 using json = nlohmann::ordered_json;
+
+constexpr char kRefinerCheckpointKey[] = "warm_start.refiner.checkpoint";
 
 std::string DecodeAll(const Tokenizer& tokenizer, const std::vector<int64_t>& ids) {
   return tokenizer.Decode(std::vector<int32_t>(ids.begin(), ids.end()), /*skip_special_tokens=*/false);
@@ -60,6 +63,15 @@ class WarmStartStage : public Stage {
             "models.refiner.chat_format"};
   }
   int NumShards(const Config&) const override { return 1; }
+  std::vector<std::string> ExternalInputs(const Config& config) const override {
+    const std::string checkpoint = config.Get<std::string>(kRefinerCheckpointKey);
+    if (checkpoint.empty() || checkpoint == kBuiltinCheckpoint) return {};
+    return {checkpoint};
+  }
+  std::string BuiltinInputsDigest(const Config& config) const override {
+    if (config.Get<std::string>(kRefinerCheckpointKey) != kBuiltinCheckpoint) return "";
+    return ResolveWarmCheckpoint(kBuiltinCheckpoint).Digest();
+  }
 
   void Run(StageContext& context) override {
     const WarmStartOptions options = WarmStartOptionsFromConfig(context.config);
@@ -94,18 +106,19 @@ class WarmStartStage : public Stage {
     const RatingPredictor predictor(*predictor_bundle, prompts, prediction);
     RunGate(context, options, predictor, sim);
 
-    const PromptRenderer refiner_prompts(tokenizer, config.Get<std::string>("models.refiner.chat_format"), prompts);
-    const WorldTaskContext refiner_task{&sim, &teachers, &refiner_prompts, scale, seed};
-    RefinerDataCounts counts;
-    const auto refiner_examples = RefinerExamples(refiner_task, options.refiner_data, &counts);
-    LOG(INFO) << "warm_start: refiner data: " << refiner_examples.size() << " examples (init " << counts.init
-              << ", refine " << counts.refine << ", full " << counts.full_regeneration << ", sliding "
-              << counts.sliding_regeneration << ", incremental " << counts.incremental_update << ", summary "
-              << counts.hierarchical_summary << ", merge " << counts.hierarchical_merge << ")";
     const WarmModelJob refiner_job{"refiner", options.refiner_architecture, files.tokenizer_dir,
                                    context.stage_dir + "/refiner", seed + 1,
                                    options.refiner_from_predictor ? predictor_job.out_dir : "", options.refiner_sft};
-    summary["refiner"] = SummaryJson(TrainLogged(context, refiner_job, tokenizer, refiner_examples), refiner_examples.size());
+    if (options.refiner_checkpoint.empty()) {
+      summary["refiner"] = TrainRefiner(context, options, refiner_job, {&sim, &teachers, nullptr, scale, seed}, tokenizer);
+    } else {
+      const WarmCheckpoint checkpoint = ResolveWarmCheckpoint(options.refiner_checkpoint);
+      InstallWarmCheckpoint(checkpoint, kRefinerCheckpointKey, WarmModelConfigJson(refiner_job, tokenizer),
+                            files.tokenizer_dir, refiner_job.out_dir);
+      LOG(INFO) << "warm_start: the refiner is " << checkpoint.source << " (" << kRefinerCheckpointKey
+                << "), not trained here";
+      summary["refiner"] = json{{"checkpoint", checkpoint.source}, {"sha256", checkpoint.Digest()}};
+    }
 
     if (options.quality_contexts > 0) {
       const auto refiner_bundle = ModelBundle::Load(Spec("refiner", refiner_job.out_dir, config));
@@ -123,6 +136,21 @@ class WarmStartStage : public Stage {
                 << "; S0 malformed " << q.s0_malformed << ", recall " << q.s0_recall << ", precision " << q.s0_precision;
     }
     WriteFileAtomic(context.stage_dir + "/warm_start.json", summary.dump(2) + "\n");
+  }
+
+  // The refiner's SFT on the teachers' examples (`task` without its renderer: made here).
+  json TrainRefiner(const StageContext& context, const WarmStartOptions& options, const WarmModelJob& job,
+                    WorldTaskContext task, const Tokenizer& tokenizer) {
+    const PromptRenderer renderer(tokenizer, context.config.Get<std::string>("models.refiner.chat_format"),
+                                  PromptSetFromConfig(context.config));
+    task.renderer = &renderer;
+    RefinerDataCounts counts;
+    const auto examples = RefinerExamples(task, options.refiner_data, &counts);
+    LOG(INFO) << "warm_start: refiner data: " << examples.size() << " examples (init " << counts.init << ", refine "
+              << counts.refine << ", full " << counts.full_regeneration << ", sliding " << counts.sliding_regeneration
+              << ", incremental " << counts.incremental_update << ", summary " << counts.hierarchical_summary
+              << ", merge " << counts.hierarchical_merge << ")";
+    return SummaryJson(TrainLogged(context, job, tokenizer, examples), examples.size());
   }
 
   SftSummary TrainLogged(const StageContext& context, const WarmModelJob& job, const Tokenizer& tokenizer,

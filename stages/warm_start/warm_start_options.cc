@@ -71,7 +71,9 @@ WarmStartOptions WarmStartOptionsFromConfig(const Config& config) {
   r.last_refine_window = config.Get<int>(Key("refiner.last_refine_window"));
   r.prediction_jitter = config.Get<double>(Key("refiner.prediction_jitter"));
   r.extra_users = config.Get<int>(Key("refiner.extra_users"));
-  o.refiner_from_predictor = config.Get<bool>(Key("refiner.init_from_predictor"));
+  o.refiner_checkpoint = config.Get<std::string>(Key("refiner.checkpoint"));
+  // Training keys do not apply to a refiner taken from a checkpoint.
+  o.refiner_from_predictor = config.Get<bool>(Key("refiner.init_from_predictor")) && o.refiner_checkpoint.empty();
   DEEPER_REQUIRE(!o.refiner_from_predictor || o.refiner_architecture == o.predictor_architecture, config.source(), ": ",
                  Key("refiner.init_from_predictor"), " needs ", Key("refiner.architecture"), " equal to ",
                  Key("predictor.architecture"));

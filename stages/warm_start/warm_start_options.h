@@ -17,6 +17,9 @@ struct WarmStartOptions {
   std::string predictor_architecture;
   std::string refiner_architecture;
   bool refiner_from_predictor = false;  // the refiner starts from the trained predictor's weights
+  // A checkpoint to take the refiner from instead of training it: a directory, or kBuiltinCheckpoint
+  // (warm_checkpoint.h); "" = train it here.
+  std::string refiner_checkpoint;
   SftOptions predictor_sft;
   SftOptions refiner_sft;
   PredictorDataOptions predictor_data;

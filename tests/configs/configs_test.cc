@@ -1,5 +1,5 @@
-// configs/paper.yaml, configs/ci.yaml, configs/quickstart.yaml, configs/ci_world.yaml and
-// configs/release_sample.yaml: valid configs
+// configs/paper.yaml, configs/ci.yaml, configs/quickstart.yaml and configs/release_sample.yaml: valid
+// configs
 // (unknown keys are refused when they load),
 // the released settings where the paper gives them, and `deeper run --dry-run` passing without model
 // weights or data: empty placeholders stand in for the files whose contents enter the plan hashes
@@ -202,17 +202,6 @@ TEST(QuickstartConfig, WorldDryRunPlansEveryStage) {
     EXPECT_NE(output.find(std::string("  ") + stage + ": run (not run yet)"), std::string::npos) << stage << "\n" << output;
   }
   deeper::TryRemoveTree(dir);
-}
-
-// The CI world is the quickstart reduced: the same world, data layout, model entries, prompts,
-// predictor and DPO, with a shorter refiner warm start.
-TEST(CiWorldConfig, SharesTheQuickstartsSections) {
-  const Config quickstart = Config::Resolve(SourcePath("configs/quickstart.yaml"), {});
-  const Config ci = Config::Resolve(SourcePath("configs/ci_world.yaml"), {});
-  const std::vector<std::string> shared = {"context_building", "models", "prompts", "prediction", "world",
-                                           "warm_start.predictor", "direction_sampling", "dpo", "run.seed"};
-  EXPECT_EQ(ci.CanonicalText(shared), quickstart.CanonicalText(shared));
-  EXPECT_LT(ci.Get<int>("warm_start.refiner.max_steps"), quickstart.Get<int>("warm_start.refiner.max_steps"));
 }
 
 }  // namespace

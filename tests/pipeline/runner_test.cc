@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <string>
+#include <utility>
 
 #include "common/error.h"
 #include "pipeline/shard.h"
@@ -250,6 +252,26 @@ TEST(StageInputs, DeclaredThenReferencedWithoutDuplicates) {
   EXPECT_EQ(StageInputs(reader, config), std::vector<std::string>{"source"});
   SumStage sum;  // declares source, refers to nothing
   EXPECT_EQ(StageInputs(sum, config), std::vector<std::string>{"source"});
+}
+
+// A stage whose output also depends on data compiled into the binary (Stage::BuiltinInputsDigest).
+class BuiltinStage : public LoneStage {
+ public:
+  explicit BuiltinStage(std::string digest) : digest_(std::move(digest)) {}
+  std::string BuiltinInputsDigest(const Config&) const override { return digest_; }
+
+ private:
+  std::string digest_;
+};
+
+TEST(PlanHash, ChangesWithTheBuiltinInputsDigest) {
+  auto config = Config::FromText("", "test.yaml", {});
+  const std::map<std::string, std::string> no_inputs;
+  const std::string none = PlanHash(LoneStage(), config, no_inputs);
+  EXPECT_EQ(PlanHash(BuiltinStage(""), config, no_inputs), none);
+  EXPECT_NE(PlanHash(BuiltinStage("abc"), config, no_inputs), none);
+  EXPECT_NE(PlanHash(BuiltinStage("abc"), config, no_inputs), PlanHash(BuiltinStage("abd"), config, no_inputs));
+  EXPECT_EQ(PlanHash(BuiltinStage("abc"), config, no_inputs), PlanHash(BuiltinStage("abc"), config, no_inputs));
 }
 
 }  // namespace

@@ -40,9 +40,19 @@ TEST(PersonaPrompts, DefaultsRenderAndTyposAreRefused) {
   EXPECT_EQ(FormatRating(4.0), "4");
   EXPECT_EQ(FormatRating(3.5), "3.5");
   EXPECT_EQ(FormatRating(0.0), "0");
-  EXPECT_EQ(FormatRatedItems({"A", "B"}, {5, 0.5}), "- A: 5\n- B: 0.5");
-  EXPECT_EQ(FormatRefinementItems({"A"}, {4}, {3.26}), "- A: actual 4, predicted 3.3");
-  EXPECT_THROW(FormatRatedItems({"A"}, {}), Error);
+  EXPECT_EQ(FormatRatedItems(set, {"A", "B"}, {5, 0.5}), "- A: 5\n- B: 0.5");
+  EXPECT_EQ(FormatRefinementItems(set, {"A"}, {4}, {3.26}), "- A: actual 4, predicted 3.3");
+  EXPECT_THROW(FormatRatedItems(set, {"A"}, {}), Error);
+}
+
+TEST(PersonaPrompts, ItemLinesFollowTheirTemplates) {
+  const PromptSet set = PromptSetFromConfig(
+      Defaults({"prompts.rated_item=\"{rating} : {item}\"", "prompts.refinement_item=\"{rating} {predicted} : {item}\""}));
+  EXPECT_EQ(FormatRatedItems(set, {"A b", "C"}, {5, 0.5}), "5 : A b\n0.5 : C");
+  EXPECT_EQ(FormatRefinementItems(set, {"A"}, {4}, {3.26}), "4 3.3 : A");
+  // An item line takes only its own values: {items} or a typo is refused when the config is read.
+  EXPECT_THROW(PromptSetFromConfig(Defaults({"prompts.rated_item=\"{items}\""})), Error);
+  EXPECT_THROW(PromptSetFromConfig(Defaults({"prompts.refinement_item=\"{item} {prediction}\""})), Error);
 }
 
 TEST(PersonaRatingScale, PerDatasetScalesAndMapping) {

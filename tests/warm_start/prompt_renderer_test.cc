@@ -40,10 +40,10 @@ TEST(PromptRenderer, MatchesTheModelBundlesPrompts) {
   const auto ratings = sim.Ratings(user, 1);
   const std::vector<double> predicted(items.size(), 3.4);
   const std::string persona = "generous rater . loves comedy .";
-  EXPECT_EQ(renderer.Persona(prompts.init, "prompts.init", "movie", "1 to 5", {{"items", FormatRatedItems(items, ratings)}}),
+  EXPECT_EQ(renderer.Persona(prompts.init, "prompts.init", "movie", "1 to 5", {{"items", FormatRatedItems(prompts, items, ratings)}}),
             InitPromptIds(*bundle, prompts, "movie", "1 to 5", items, ratings));
   EXPECT_EQ(renderer.Persona(prompts.refine, "prompts.refine", "movie", "1 to 5",
-                             {{"persona", persona}, {"items", FormatRefinementItems(items, ratings, predicted)}}),
+                             {{"persona", persona}, {"items", FormatRefinementItems(prompts, items, ratings, predicted)}}),
             RefinePromptIds(*bundle, prompts, "movie", "1 to 5", persona, items, ratings, predicted));
   EXPECT_EQ(renderer.Chat("persona : " + persona, "rate " + items[0]),
             bundle->ChatPromptIds("persona : " + persona, "rate " + items[0]));

@@ -2,6 +2,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <functional>
 
 #include "common/error.h"
 #include "pipeline/runner.h"
@@ -21,7 +23,28 @@ std::vector<std::string> ReducedRun() {
           "warm_start.predictor.max_steps=8", "warm_start.predictor.batch_tokens=512",
           "warm_start.refiner.max_steps=4", "warm_start.refiner.batch_tokens=1024", "warm_start.refiner.refine_samples=1",
           "warm_start.logging_steps=4", "warm_start.quality.contexts=2", "warm_start.quality.num_candidates=2",
-          "warm_start.quality.max_new_tokens=24", "run.threads=1"};
+          "warm_start.quality.max_new_tokens=24", "run.threads=1", "warm_start.refiner.checkpoint=\"\""};
+}
+
+// The quickstart's world (the built-in refiner's) with the reduced training of everything else.
+std::vector<std::string> QuickstartWorldReducedTraining() {
+  auto overrides = ReducedRun();
+  overrides.erase(overrides.begin(), overrides.begin() + 2);  // the world's sizes
+  overrides.push_back("warm_start.gate.enabled=false");
+  for (const char* model : {"predictor", "refiner"}) {
+    overrides.push_back(std::string("warm_start.") + model + ".architecture=" +
+                        testing::QuickstartWorldConfig({}).Get<std::string>("warm_start.refiner.architecture"));
+  }
+  return overrides;
+}
+
+std::string ErrorOf(const std::function<void()>& run) {
+  try {
+    run();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 std::vector<StagePlan> RunStages(const Config& config, const std::string& run_dir) {
@@ -91,6 +114,68 @@ TEST(WarmStartStage, RefinerFromThePredictorNeedsItsArchitecture) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("warm_start.refiner.init_from_predictor needs"), std::string::npos) << e.what();
   }
+}
+
+TEST(WarmStartStage, BuiltinRefinerIsInstalledInsteadOfTrained) {
+  ASSERT_EQ(testing::QuickstartWorldConfig({}).Get<std::string>("warm_start.refiner.checkpoint"), "builtin");
+  auto overrides = QuickstartWorldReducedTraining();
+  overrides.push_back("warm_start.refiner.checkpoint=builtin");
+  const std::string run_dir = testing::FreshTempDir("warm-start-builtin");
+  const auto plans = RunStages(testing::QuickstartWorldConfig(overrides), run_dir);
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(plans[1].action, "run");
+  const std::string shipped = std::string(DEEPER_SOURCE_DIR) + "/data/world/quickstart_refiner";
+  for (const char* file : {"config.json", "model.safetensors", "tokenizer.json"}) {
+    EXPECT_EQ(ReadFile(run_dir + "/warm_start/refiner/" + file), ReadFile(shipped + "/" + file)) << file;
+  }
+  const auto summary = nlohmann::json::parse(ReadFile(run_dir + "/warm_start/warm_start.json"));
+  EXPECT_EQ(summary["refiner"]["checkpoint"].get<std::string>(), "the built-in quickstart refiner");
+  EXPECT_FALSE(summary["refiner"].contains("steps"));
+  // The quality check ran on it (a loadable model that writes personas).
+  const auto quality = nlohmann::json::parse(ReadFile(run_dir + "/warm_start/refiner_quality.json"));
+  EXPECT_EQ(quality["candidates"].get<int>(), 4);
+  EXPECT_EQ(RunStages(testing::QuickstartWorldConfig(overrides), run_dir)[1].action, "up to date");
+}
+
+TEST(WarmStartStage, CheckpointDirectoryMustFitTheWorld) {
+  // A refiner trained on the reduced world, then offered to other runs as a checkpoint directory.
+  auto trained = ReducedRun();
+  trained.push_back("warm_start.gate.enabled=false");
+  const std::string source_run = testing::FreshTempDir("warm-start-ckpt-source");
+  RunStages(testing::QuickstartWorldConfig(trained), source_run);
+  const std::string checkpoint = source_run + "/warm_start/refiner";
+
+  // The same world and architecture: installed, and a different checkpoint there reruns the stage.
+  auto same = trained;
+  same.push_back("warm_start.refiner.checkpoint=" + checkpoint);
+  const std::string run_dir = testing::FreshTempDir("warm-start-ckpt");
+  EXPECT_EQ(RunStages(testing::QuickstartWorldConfig(same), run_dir)[1].action, "run");
+  EXPECT_EQ(ReadFile(run_dir + "/warm_start/refiner/model.safetensors"), ReadFile(checkpoint + "/model.safetensors"));
+  EXPECT_EQ(RunStages(testing::QuickstartWorldConfig(same), run_dir)[1].action, "up to date");
+  std::filesystem::copy_file(source_run + "/warm_start/predictor/model.safetensors", checkpoint + "/model.safetensors",
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(RunStages(testing::QuickstartWorldConfig(same), run_dir)[1].action, "run");
+
+  // Another world (another tokenizer) or another architecture: refused, saying why.
+  auto other_world = same;
+  other_world.push_back("world.genres=5");
+  std::string error = ErrorOf([&] {
+    RunStages(testing::QuickstartWorldConfig(other_world), testing::FreshTempDir("warm-start-ckpt-world"));
+  });
+  EXPECT_NE(error.find("warm_start.refiner.checkpoint: " + checkpoint + " was trained with another tokenizer"),
+            std::string::npos) << error;
+  auto other_architecture = same;
+  other_architecture.push_back("warm_start.refiner.architecture=hidden_size=16,num_attention_heads=2,num_key_value_heads=2");
+  error = ErrorOf([&] {
+    RunStages(testing::QuickstartWorldConfig(other_architecture), testing::FreshTempDir("warm-start-ckpt-arch"));
+  });
+  EXPECT_NE(error.find("config.json differs from the one this run's architecture gives"), std::string::npos) << error;
+  auto missing = trained;
+  missing.push_back("warm_start.refiner.checkpoint=" + source_run + "/nowhere");
+  error = ErrorOf([&] {
+    RunStages(testing::QuickstartWorldConfig(missing), testing::FreshTempDir("warm-start-ckpt-missing"));
+  });
+  EXPECT_NE(error.find("nowhere"), std::string::npos) << error;
 }
 
 }  // namespace
