@@ -25,6 +25,13 @@ struct PersonaQuality {
   int stated = 0;           // stated tastes + 1; 0 when malformed
   int correct = 0;
   int wrong_sign = 0;       // stated tastes whose sign is opposite to the truth
+  // Where the tastes go (bias aside): stated at the true level, at another level of the true sign, on a
+  // genre without a taste; and true tastes left unstated. exact + other_level + wrong_sign + spurious
+  // is the stated tastes; exact + other_level + wrong_sign + not_stated the true ones.
+  int exact = 0;
+  int other_level = 0;
+  int spurious = 0;
+  int not_stated = 0;
   bool bias_correct = false;
   double taste_recall = 0.0;
   double taste_precision = 0.0;
@@ -43,12 +50,15 @@ struct PersonaQualitySummary {
   double recall_sum = 0.0;
   double precision_sum = 0.0;
   double words_sum = 0.0;
+  // Sums of PersonaQuality's statement counts (malformed personas state nothing).
+  double exact_sum = 0.0, other_level_sum = 0.0, wrong_sign_sum = 0.0, spurious_sum = 0.0, not_stated_sum = 0.0;
 
   void Add(const PersonaQuality& quality);
   double malformed_rate() const { return count ? static_cast<double>(malformed) / count : 0.0; }
   double mean_recall() const { return count ? recall_sum / count : 0.0; }
   double mean_precision() const { return count ? precision_sum / count : 0.0; }
   double mean_words() const { return count ? words_sum / count : 0.0; }
+  double PerPersona(double sum) const { return count ? sum / count : 0.0; }
 };
 
 }  // namespace deeper::world

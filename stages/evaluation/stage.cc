@@ -275,6 +275,8 @@ class EvaluationStage : public Stage {
 
     report.quality = PersonaQualityRows(context, sim, files.truth);
     WriteFileAtomic((fs::path(context.stage_dir) / "persona_quality.csv").string(), PersonaQualityCsv(report.quality));
+    WriteFileAtomic((fs::path(context.stage_dir) / "persona_statements.csv").string(),
+                    PersonaStatementsCsv(report.quality));
     return report;
   }
 
@@ -302,7 +304,8 @@ class EvaluationStage : public Stage {
       for (size_t k = 0; k < per_round.size(); ++k) {
         const auto& q = per_round[k];
         rows.push_back({method.name, static_cast<int>(k), q.count, q.mean_recall(), q.mean_precision(),
-                        q.malformed_rate(), q.mean_words()});
+                        q.malformed_rate(), q.mean_words(), q.PerPersona(q.exact_sum), q.PerPersona(q.other_level_sum),
+                        q.PerPersona(q.wrong_sign_sum), q.PerPersona(q.spurious_sum), q.PerPersona(q.not_stated_sum)});
       }
     }
     return rows;

@@ -13,6 +13,7 @@
 // With world.enabled (the world stage is then an input; world_report.h):
 //   predictor_gate.json                the predictor gate, recomputed with models.<prediction.model>
 //   persona_quality.csv                method,round,taste_recall,taste_precision,malformed_rate,mean_tokens
+//   persona_statements.csv             method,round,exact,other_level,wrong_sign,spurious,not_stated
 #pragma once
 
 #include <memory>

@@ -63,6 +63,10 @@ const char kQualityText[] =
     "+ 1), taste_precision = correct / (stated tastes + 1); malformed personas (not in the persona language) "
     "count 0. A method that lowers MAE by writing shorter personas, rather than truer ones, shows here.";
 
+const char kStatementsText[] =
+    "tastes per persona, bias aside: stated at the true level (exact), at another level of the true sign, with "
+    "the wrong sign, on a genre the user has no taste for, and true tastes not stated";
+
 std::vector<std::string> Methods(const std::vector<PersonaQualityRow>& rows) {
   std::vector<std::string> methods;
   std::set<std::string> seen;
@@ -103,14 +107,17 @@ std::string QualityMarkdown(const std::vector<PersonaQualityRow>& rows) {
     }
     out << "\n";
   }
-  out << "\nRound " << rounds << " in full:\n\n"
-      << "| method | taste_recall | taste_precision | malformed_rate | mean_tokens | personas |\n"
-      << "|---|---:|---:|---:|---:|---:|\n";
+  out << "\nRound " << rounds << " in full (" << kStatementsText << "):\n\n"
+      << "| method | taste_recall | taste_precision | malformed_rate | mean_tokens | personas | exact | other level "
+      << "| wrong sign | no such taste | not stated |\n"
+      << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& method : Methods(rows)) {
     const auto* row = Find(rows, method, rounds);
     if (!row) continue;
     out << "| " << method << " | " << Fixed(row->taste_recall, 3) << " | " << Fixed(row->taste_precision, 3) << " | "
-        << Fixed(row->malformed_rate, 3) << " | " << Fixed(row->mean_tokens, 1) << " | " << row->personas << " |\n";
+        << Fixed(row->malformed_rate, 3) << " | " << Fixed(row->mean_tokens, 1) << " | " << row->personas << " | "
+        << Fixed(row->exact, 2) << " | " << Fixed(row->other_level, 2) << " | " << Fixed(row->wrong_sign, 2) << " | "
+        << Fixed(row->spurious, 2) << " | " << Fixed(row->not_stated, 2) << " |\n";
   }
   return out.str();
 }
@@ -124,6 +131,15 @@ std::string PersonaQualityCsv(const std::vector<PersonaQualityRow>& rows) {
   for (const auto& row : rows) {
     text += row.method + "," + std::to_string(row.round) + "," + Fixed(row.taste_recall, 4) + "," +
             Fixed(row.taste_precision, 4) + "," + Fixed(row.malformed_rate, 4) + "," + Fixed(row.mean_tokens, 4) + "\n";
+  }
+  return text;
+}
+
+std::string PersonaStatementsCsv(const std::vector<PersonaQualityRow>& rows) {
+  std::string text = "method,round,exact,other_level,wrong_sign,spurious,not_stated\n";
+  for (const auto& row : rows) {
+    text += row.method + "," + std::to_string(row.round) + "," + Fixed(row.exact, 4) + "," + Fixed(row.other_level, 4) +
+            "," + Fixed(row.wrong_sign, 4) + "," + Fixed(row.spurious, 4) + "," + Fixed(row.not_stated, 4) + "\n";
   }
   return text;
 }
@@ -153,12 +169,16 @@ std::string WorldReportHtml(const WorldReport& w) {
   }
   out << "</table>\n<h3>Persona quality</h3>\n<p class=\"note\">" << EscapeXml(kQualityText) << "</p>\n";
   if (w.quality.empty()) return out.str() + "<p>No persona method was evaluated.</p>\n";
-  out << "<table><tr><th>method</th><th>round</th><th>taste_recall</th><th>taste_precision</th>"
-      << "<th>malformed_rate</th><th>mean_tokens</th><th>personas</th></tr>\n";
+  out << "<p class=\"note\">Tastes per persona: " << EscapeXml(kStatementsText) << ".</p>\n"
+      << "<table><tr><th>method</th><th>round</th><th>taste_recall</th><th>taste_precision</th>"
+      << "<th>malformed_rate</th><th>mean_tokens</th><th>personas</th><th>exact</th><th>other level</th>"
+      << "<th>wrong sign</th><th>no such taste</th><th>not stated</th></tr>\n";
   for (const auto& row : w.quality) {
     out << "<tr><td>" << EscapeXml(row.method) << "</td>" << Td(std::to_string(row.round))
         << Td(Fixed(row.taste_recall, 3)) << Td(Fixed(row.taste_precision, 3)) << Td(Fixed(row.malformed_rate, 3))
-        << Td(Fixed(row.mean_tokens, 1)) << Td(std::to_string(row.personas)) << "</tr>\n";
+        << Td(Fixed(row.mean_tokens, 1)) << Td(std::to_string(row.personas)) << Td(Fixed(row.exact, 2))
+        << Td(Fixed(row.other_level, 2)) << Td(Fixed(row.wrong_sign, 2)) << Td(Fixed(row.spurious, 2))
+        << Td(Fixed(row.not_stated, 2)) << "</tr>\n";
   }
   out << "</table>\n";
   return out.str();

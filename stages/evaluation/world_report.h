@@ -8,6 +8,9 @@
 //   evaluation/persona_quality.csv   method,round,taste_recall,taste_precision,malformed_rate,mean_tokens
 //                                    (round k: persona S_k against the user's true tastes of window k,
 //                                    the last window S_k has seen; means over the method's eval users)
+//   evaluation/persona_statements.csv  method,round,exact,other_level,wrong_sign,spurious,not_stated
+//                                    where the tastes go, per persona (world/persona_quality.h): what
+//                                    precision and recall summarise
 #pragma once
 
 #include <string>
@@ -23,10 +26,18 @@ struct PersonaQualityRow {
   double taste_precision = 0.0;
   double malformed_rate = 0.0;
   double mean_tokens = 0.0;  // words of the persona (every world word is one token of the world's tokenizer)
+  // Tastes per persona: stated at the true level, at another level of the true sign, with the wrong
+  // sign, on a genre without a taste; true tastes not stated.
+  double exact = 0.0;
+  double other_level = 0.0;
+  double wrong_sign = 0.0;
+  double spurious = 0.0;
+  double not_stated = 0.0;
 };
 
 // The header and one line per row, figures with 4 decimals.
 std::string PersonaQualityCsv(const std::vector<PersonaQualityRow>& rows);
+std::string PersonaStatementsCsv(const std::vector<PersonaQualityRow>& rows);
 
 struct WorldReport {
   // The world (world.json's config and statistics).

@@ -26,6 +26,7 @@ PERSONA_METHODS = ["deeper_base", "deeper_iter1", "deeper_iter2", "full_regen", 
 ALL_METHODS = PERSONA_METHODS + ["prev_window_mean", "all_max"]
 MAE_COLUMNS = ["method", "domain", "round", "mae", "users"]
 QUALITY_COLUMNS = ["method", "round", "taste_recall", "taste_precision", "malformed_rate", "mean_tokens"]
+STATEMENT_COLUMNS = ["method", "round", "exact", "other_level", "wrong_sign", "spurious", "not_stated"]
 GATE_FIELDS = ["true_persona_mae", "noise_floor_mae", "empty_persona_mae", "rule_agreement", "passed"]
 
 failures = []
@@ -74,6 +75,9 @@ class Run:
         self.mae = {(r["method"], r["domain"], int(r["round"])): float(r["mae"]) for r in self.mae_rows}
         self.quality = {(r["method"], int(r["round"])): {k: float(r[k]) for k in QUALITY_COLUMNS[2:]}
                         for r in self.quality_rows}
+        statement_rows = read_csv(os.path.join(ev, "persona_statements.csv"), STATEMENT_COLUMNS)
+        self.statements = {(r["method"], int(r["round"])): {k: float(r[k]) for k in STATEMENT_COLUMNS[2:]}
+                           for r in statement_rows}
         for name in ("report.md", "report.html"):
             path = os.path.join(ev, name)
             text = open(path).read() if os.path.isfile(path) else ""
@@ -96,6 +100,18 @@ def check_tables(run):
                 continue
             check(all(0 <= q[c] <= 1 for c in ("taste_recall", "taste_precision", "malformed_rate"))
                   and q["mean_tokens"] >= 0, f"persona_quality.csv: {method} round {k} figures in range")
+    # Every method speaks of the same users, so the true tastes per persona (exact + other level + wrong
+    # sign + not stated) are the same for all of them in a round.
+    for k in range(run.rounds + 1):
+        true_tastes = []
+        for method in PERSONA_METHODS:
+            st = run.statements.get((method, k))
+            if not check(st is not None and all(v >= 0 for v in st.values()),
+                         f"persona_statements.csv: {method} round {k}, counts >= 0"):
+                continue
+            true_tastes.append(st["exact"] + st["other_level"] + st["wrong_sign"] + st["not_stated"])
+        check(bool(true_tastes) and max(true_tastes) - min(true_tastes) < 1e-3,
+              f"persona_statements.csv: round {k} true tastes per persona agree across methods ({true_tastes})")
 
 
 # The quickstart's conditions: (description, predicate over a Run). R is the last round.

@@ -30,10 +30,10 @@ WorldReport Example() {
   w.min_rule_agreement = 0.9;
   w.max_mae_above_noise_floor = 0.1;
   w.gate_passed = true;
-  w.quality = {{"deeper_base", 0, 150, 0.5, 0.6, 0.1, 12.0},
-               {"deeper_base", 1, 150, 0.55, 0.62, 0.05, 12.5},
-               {"deeper_iter2", 0, 150, 0.5, 0.6, 0.1, 12.0},
-               {"deeper_iter2", 1, 150, 0.7, 0.65, 0.0, 13.0}};
+  w.quality = {{"deeper_base", 0, 150, 0.5, 0.6, 0.1, 12.0, 1.0, 0.5, 0.0, 0.2, 1.5},
+               {"deeper_base", 1, 150, 0.55, 0.62, 0.05, 12.5, 1.1, 0.4, 0.0, 0.3, 1.5},
+               {"deeper_iter2", 0, 150, 0.5, 0.6, 0.1, 12.0, 1.0, 0.5, 0.0, 0.2, 1.5},
+               {"deeper_iter2", 1, 150, 0.7, 0.65, 0.0, 13.0, 1.6, 0.5, 0.1, 0.45, 0.8}};
   return w;
 }
 
@@ -41,6 +41,12 @@ TEST(WorldReport, PersonaQualityCsvHasTheIssuesColumns) {
   const std::string csv = PersonaQualityCsv(Example().quality);
   EXPECT_EQ(csv.substr(0, csv.find('\n')), "method,round,taste_recall,taste_precision,malformed_rate,mean_tokens");
   EXPECT_NE(csv.find("\ndeeper_iter2,1,0.7000,0.6500,0.0000,13.0000\n"), std::string::npos) << csv;
+}
+
+TEST(WorldReport, PersonaStatementsCsvSaysWhereTheTastesGo) {
+  const std::string csv = PersonaStatementsCsv(Example().quality);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "method,round,exact,other_level,wrong_sign,spurious,not_stated");
+  EXPECT_NE(csv.find("\ndeeper_iter2,1,1.6000,0.5000,0.1000,0.4500,0.8000\n"), std::string::npos) << csv;
 }
 
 TEST(WorldReport, MarkdownExplainsTheWorldTheGateAndQuality) {
@@ -53,7 +59,8 @@ TEST(WorldReport, MarkdownExplainsTheWorldTheGateAndQuality) {
   EXPECT_NE(md.find("Here it passes."), std::string::npos);
   EXPECT_NE(md.find("2-4 tastes"), std::string::npos);
   EXPECT_NE(md.find("| deeper_iter2 | 0.500 / 0.600 | 0.700 / 0.650 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| deeper_iter2 | 0.700 | 0.650 | 0.000 | 13.0 | 150 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| deeper_iter2 | 0.700 | 0.650 | 0.000 | 13.0 | 150 | 1.60 | 0.50 | 0.10 | 0.45 | 0.80 |"),
+            std::string::npos) << md;
   // The whole report carries the section only when given the world.
   const std::vector<MaeRow> rows;
   EXPECT_EQ(RenderReportMarkdown(rows, SummaryOptions{}).find("The simulated world"), std::string::npos);

@@ -102,11 +102,23 @@ TEST(PersonaQualityTest, CountsCorrectStatements) {
   EXPECT_DOUBLE_EQ(q.taste_precision, 0.5);
   EXPECT_EQ(q.wrong_sign, 0);
   EXPECT_TRUE(q.bias_correct);
+  EXPECT_EQ(q.exact, 1);        // comedy
+  EXPECT_EQ(q.other_level, 1);  // horror: dislikes for hates
+  EXPECT_EQ(q.spurious, 1);     // drama
+  EXPECT_EQ(q.not_stated, 1);   // the sixth genre
 
   const PersonaQuality flipped = MeasurePersona("harsh rater . hates comedy .", truth, kLexicon, PersonaStyle::kSparse);
   EXPECT_EQ(flipped.correct, 0);
   EXPECT_EQ(flipped.wrong_sign, 1);
+  EXPECT_EQ(flipped.exact + flipped.other_level + flipped.spurious, 0);
+  EXPECT_EQ(flipped.not_stated, 2);
   EXPECT_FALSE(flipped.bias_correct);
+  PersonaQualitySummary statements;
+  statements.Add(q);
+  statements.Add(flipped);
+  statements.Add(MeasurePersona("not a persona", truth, kLexicon, PersonaStyle::kSparse));  // states nothing
+  EXPECT_DOUBLE_EQ(statements.PerPersona(statements.not_stated_sum), (1 + 2 + 3) / 3.0);
+  EXPECT_DOUBLE_EQ(statements.PerPersona(statements.wrong_sign_sum), 1 / 3.0);
   EXPECT_EQ(flipped.taste_recall, 0.0);
 
   // "fair rater ." for a fair user without tastes is perfect.
