@@ -201,9 +201,12 @@ class RefinerBuilder {
     for (int k = 0; k < windows; ++k) history.push_back(WindowOf(*c_.world, user, k));
     const uint64_t ukey = UserKey(user);
 
+    const PromptSet& prompts = c_.renderer->prompts();
+    // Each context's prompt is rendered once; its teacher samples differ only in the completion.
+    const auto init_prompt =
+        Prompt(prompts.init, "init", {{"items", FormatRatedItems(prompts, history[0].items, history[0].ratings)}});
     for (int s = 0; s < o_.init_samples; ++s) {
-      Add(Prompt(c_.renderer->prompts().init, "init", {{"items", FormatRatedItems(c_.renderer->prompts(), history[0].items, history[0].ratings)}}),
-          c_.teachers->Initial(history[0], Key(ukey, 0, "init", s)), &counts_->init);
+      Add(init_prompt, c_.teachers->Initial(history[0], Key(ukey, 0, "init", s)), &counts_->init);
     }
     // The chain's old persona: a teacher's S0, then each round's first teacher refinement.
     std::string old = c_.teachers->Initial(history[0], Key(ukey, 0, "chain", 0));
@@ -211,13 +214,14 @@ class RefinerBuilder {
     for (int k = 1; k <= last; ++k) {
       const Window& current = history[static_cast<size_t>(k)];
       const std::vector<double> predicted = StandInPredictions(old, current, ukey, k);
+      const auto refine_prompt =
+          Prompt(prompts.refine, "refine",
+                 {{"persona", old}, {"items", FormatRefinementItems(prompts, current.items, current.ratings, predicted)}});
       std::string next;
       for (int s = 0; s < o_.refine_samples; ++s) {
         const std::string target = c_.teachers->Refine(old, current, predicted, Key(ukey, k, "refine", s));
         if (s == 0) next = target;
-        Add(Prompt(c_.renderer->prompts().refine, "refine",
-                   {{"persona", old}, {"items", FormatRefinementItems(c_.renderer->prompts(), current.items, current.ratings, predicted)}}),
-            target, &counts_->refine);
+        Add(refine_prompt, target, &counts_->refine);
       }
       Baselines(history, old, k, ukey);
       old = next;
@@ -226,24 +230,25 @@ class RefinerBuilder {
 
  private:
   void Baselines(const std::vector<Window>& history, const std::string& old, int k, uint64_t ukey) {
+    const PromptSet& prompts = c_.renderer->prompts();
     const Window& current = history[static_cast<size_t>(k)];
-    const std::string window_items = FormatRatedItems(c_.renderer->prompts(), current.items, current.ratings);
+    const std::string window_items = FormatRatedItems(prompts, current.items, current.ratings);
     const std::vector<Window> so_far(history.begin(), history.begin() + k + 1);
     KeyedRng pick({c_.seed, kRefinerStream, ukey, static_cast<uint64_t>(k), world::HashText("baselines")});
     if (!pick.Bernoulli(o_.baseline_share)) return;
-    Add(Prompt(c_.renderer->prompts().full_regeneration, "full_regeneration",
-               {{"items", HistoryItems(c_.renderer->prompts(), so_far)}}),
+    Add(Prompt(prompts.full_regeneration, "full_regeneration",
+               {{"items", HistoryItems(prompts, so_far)}}),
         c_.teachers->FullRegeneration(so_far, Key(ukey, k, "full", 0)), &counts_->full_regeneration);
-    Add(Prompt(c_.renderer->prompts().sliding_regeneration, "sliding_regeneration", {{"items", window_items}}),
+    Add(Prompt(prompts.sliding_regeneration, "sliding_regeneration", {{"items", window_items}}),
         c_.teachers->SlidingRegeneration(current, Key(ukey, k, "sliding", 0)), &counts_->sliding_regeneration);
-    Add(Prompt(c_.renderer->prompts().incremental_update, "incremental_update", {{"persona", old}, {"items", window_items}}),
+    Add(Prompt(prompts.incremental_update, "incremental_update", {{"persona", old}, {"items", window_items}}),
         c_.teachers->IncrementalUpdate(old, current, Key(ukey, k, "incremental", 0)), &counts_->incremental_update);
     // Hierarchical merge: the summary is a sliding regeneration of the window; the merge keeps the
     // old persona where the summary states nothing and takes the summary's word elsewhere.
     const std::string summary = c_.teachers->SlidingRegeneration(current, Key(ukey, k, "summary", 0));
-    Add(Prompt(c_.renderer->prompts().hierarchical_summary, "hierarchical_summary", {{"items", window_items}}), summary,
+    Add(Prompt(prompts.hierarchical_summary, "hierarchical_summary", {{"items", window_items}}), summary,
         &counts_->hierarchical_summary);
-    Add(Prompt(c_.renderer->prompts().hierarchical_merge, "hierarchical_merge",
+    Add(Prompt(prompts.hierarchical_merge, "hierarchical_merge",
                {{"persona", old}, {"short_term_persona", summary}}),
         Merge(old, summary, Key(ukey, k, "merge", 0)), &counts_->hierarchical_merge);
   }

@@ -62,9 +62,8 @@ void InstallWarmCheckpoint(const WarmCheckpoint& checkpoint, const std::string& 
   MakeDirs(out_dir);
   WriteFileAtomic(out_dir + "/config.json", checkpoint.config_json);
   WriteFileAtomic(out_dir + "/model.safetensors", checkpoint.model_safetensors);
-  for (const char* file : {"tokenizer.json", "tokenizer_config.json"}) {
-    WriteFileAtomic(out_dir + "/" + file, ReadFile(tokenizer_dir + "/" + file));
-  }
+  WriteFileAtomic(out_dir + "/tokenizer.json", tokenizer_json);
+  WriteFileAtomic(out_dir + "/tokenizer_config.json", ReadFile(tokenizer_dir + "/tokenizer_config.json"));
 }
 
 }  // namespace deeper
