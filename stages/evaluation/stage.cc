@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -19,6 +20,7 @@
 #include "stages/evaluation/method_runner.h"
 #include "stages/evaluation/report_html.h"
 #include "stages/evaluation/report_markdown.h"
+#include "stages/evaluation/reward_ranks.h"
 #include "stages/persona/model_bundle.h"
 #include "stages/persona/persona_records.h"
 #include "stages/refinement/stage_support.h"
@@ -91,7 +93,11 @@ class EvaluationStage : public Stage {
   }
   std::vector<std::string> Inputs() const override {
     std::vector<std::string> inputs = {kContextBuilding, kInitPersona, DpoStage(1), DpoStage(2)};
-    if (world_) inputs.push_back(kWorldStage);  // the truth, for the gate and persona quality
+    if (world_) {
+      // The truth, for the gate and persona quality; the rewarded candidates, ranked against it.
+      inputs.push_back(kWorldStage);
+      for (int iteration : {1, 2}) inputs.push_back(RewardAssignmentStage(iteration));
+    }
     return inputs;
   }
   std::vector<std::string> ConfigKeys() const override {
@@ -277,6 +283,8 @@ class EvaluationStage : public Stage {
     WriteFileAtomic((fs::path(context.stage_dir) / "persona_quality.csv").string(), PersonaQualityCsv(report.quality));
     WriteFileAtomic((fs::path(context.stage_dir) / "persona_statements.csv").string(),
                     PersonaStatementsCsv(report.quality));
+    report.reward_ranks = RewardRanks(context, sim);
+    WriteFileAtomic((fs::path(context.stage_dir) / "reward_ranks.csv").string(), RewardRanksCsv(report.reward_ranks));
     return report;
   }
 
@@ -311,6 +319,21 @@ class EvaluationStage : public Stage {
     return rows;
   }
 
+  // Both DPO iterations' rewarded candidates by reward rank, against the world (reward_ranks.h).
+  std::vector<RewardRankRow> RewardRanks(const StageContext& context, const world::SimWorld& sim) const {
+    std::vector<RewardRankRow> ranks;
+    for (int iteration : {1, 2}) {
+      std::vector<RewardRecord> records;
+      for (const auto& path : context.InputShards(RewardAssignmentStage(iteration))) {
+        auto shard = RewardRecordsFromShard(ShardReader(path));
+        records.insert(records.end(), std::make_move_iterator(shard.begin()), std::make_move_iterator(shard.end()));
+      }
+      const auto rows = RewardRankRows(iteration, records, sim, RewardAssignmentStage(iteration));
+      ranks.insert(ranks.end(), rows.begin(), rows.end());
+    }
+    return ranks;
+  }
+
   // Domains with users of direction_sampling.splits: the domains the refiner was trained on.
   std::vector<std::string> TrainingDomains(const StageContext& context) const {
     const auto splits = context.config.Get<std::vector<std::string>>("direction_sampling.splits");
@@ -328,7 +351,7 @@ class EvaluationStage : public Stage {
 
   std::vector<std::string> prediction_keys_;
   EvaluationOptions options_;
-  bool world_ = false;  // world.enabled: the world's truth is an input (gate, persona quality)
+  bool world_ = false;  // world.enabled: the truth and the rewarded candidates are inputs (gate, quality, ranks)
   PromptSet prompts_;
   PredictionOptions prediction_;
   PersonaGenerationOptions generation_;

@@ -124,7 +124,60 @@ std::string QualityMarkdown(const std::vector<PersonaQualityRow>& rows) {
 
 std::string Td(const std::string& text) { return "<td class=\"n\">" + EscapeXml(text) + "</td>"; }
 
+const char kRewardRanksText[] =
+    "Does the reward pick truer personas? The training candidates of each DPO iteration (train users, N per "
+    "context), ranked by their tri-objective reward within their context (rank 0 = highest), against the "
+    "truth of the context's window. DPO learns from the top ranks (chosen) against the bottom ones "
+    "(rejected). predictor error and rule error: the mean MAE over the context's three windows that the frozen "
+    "predictor (behind the reward) and the world's own rating rule give the candidate persona; close when the "
+    "predictor reads these personas faithfully. stated = tastes stated per persona, exact and no such taste "
+    "likewise.";
+
+// The figures of one rank row, as table cells.
+std::vector<std::string> RankCells(const RewardRankRow& row) {
+  return {std::to_string(row.iteration), std::to_string(row.rank), std::to_string(row.candidates),
+          Fixed(row.mean_reward, 3), Fixed(row.predictor_error, 3), Fixed(row.rule_error, 3),
+          Fixed(row.taste_recall, 3), Fixed(row.taste_precision, 3), Fixed(row.bias_accuracy, 2),
+          Fixed(row.stated, 2), Fixed(row.exact, 2), Fixed(row.spurious, 2), Fixed(row.malformed_rate, 3)};
+}
+
+const std::vector<std::string>& RankHeader() {
+  static const std::vector<std::string> header = {
+      "iteration",       "rank",       "candidates", "mean reward", "predictor error", "rule error", "taste_recall",
+      "taste_precision", "bias right", "stated",     "exact",       "no such taste",   "malformed"};
+  return header;
+}
+
+std::string RewardRanksMarkdown(const std::vector<RewardRankRow>& rows) {
+  std::ostringstream out;
+  out << "|";
+  for (const auto& name : RankHeader()) out << " " << name << " |";
+  out << "\n|";
+  for (size_t i = 0; i < RankHeader().size(); ++i) out << "---:|";
+  out << "\n";
+  for (const auto& row : rows) {
+    out << "|";
+    for (const auto& cell : RankCells(row)) out << " " << cell << " |";
+    out << "\n";
+  }
+  return out.str();
+}
+
 }  // namespace
+
+std::string RewardRanksCsv(const std::vector<RewardRankRow>& rows) {
+  std::string text =
+      "iteration,rank,candidates,mean_reward,predictor_error,rule_error,taste_recall,taste_precision,bias_accuracy,"
+      "stated,exact,spurious,malformed_rate\n";
+  for (const auto& row : rows) {
+    text += std::to_string(row.iteration) + "," + std::to_string(row.rank) + "," + std::to_string(row.candidates) +
+            "," + Fixed(row.mean_reward, 4) + "," + Fixed(row.predictor_error, 4) + "," + Fixed(row.rule_error, 4) + "," +
+            Fixed(row.taste_recall, 4) + "," + Fixed(row.taste_precision, 4) +
+            "," + Fixed(row.bias_accuracy, 4) + "," + Fixed(row.stated, 4) + "," + Fixed(row.exact, 4) + "," +
+            Fixed(row.spurious, 4) + "," + Fixed(row.malformed_rate, 4) + "\n";
+  }
+  return text;
+}
 
 std::string PersonaQualityCsv(const std::vector<PersonaQualityRow>& rows) {
   std::string text = "method,round,taste_recall,taste_precision,malformed_rate,mean_tokens\n";
@@ -155,6 +208,9 @@ std::string WorldReportMarkdown(const WorldReport& w) {
   } else {
     out << QualityMarkdown(w.quality) << "\n";
   }
+  if (!w.reward_ranks.empty()) {
+    out << "### Candidates by reward rank\n\n" << kRewardRanksText << "\n\n" << RewardRanksMarkdown(w.reward_ranks) << "\n";
+  }
   return out.str();
 }
 
@@ -179,6 +235,16 @@ std::string WorldReportHtml(const WorldReport& w) {
         << Td(Fixed(row.mean_tokens, 1)) << Td(std::to_string(row.personas)) << Td(Fixed(row.exact, 2))
         << Td(Fixed(row.other_level, 2)) << Td(Fixed(row.wrong_sign, 2)) << Td(Fixed(row.spurious, 2))
         << Td(Fixed(row.not_stated, 2)) << "</tr>\n";
+  }
+  out << "</table>\n";
+  if (w.reward_ranks.empty()) return out.str();
+  out << "<h3>Candidates by reward rank</h3>\n<p class=\"note\">" << EscapeXml(kRewardRanksText) << "</p>\n<table><tr>";
+  for (const auto& name : RankHeader()) out << "<th>" << EscapeXml(name) << "</th>";
+  out << "</tr>\n";
+  for (const auto& row : w.reward_ranks) {
+    out << "<tr>";
+    for (const auto& cell : RankCells(row)) out << Td(cell);
+    out << "</tr>\n";
   }
   out << "</table>\n";
   return out.str();

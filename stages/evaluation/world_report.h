@@ -11,6 +11,12 @@
 //   evaluation/persona_statements.csv  method,round,exact,other_level,wrong_sign,spurious,not_stated
 //                                    where the tastes go, per persona (world/persona_quality.h): what
 //                                    precision and recall summarise
+//   evaluation/reward_ranks.csv      iteration,rank,candidates,mean_reward,predictor_error,rule_error,
+//                                    taste_recall,taste_precision,bias_accuracy,stated,exact,spurious,
+//                                    malformed_rate: the training
+//                                    candidates of reward_assignment_1/_2 by their reward's rank within
+//                                    their context (0 = highest), against the truth of their window, so a
+//                                    run shows whether the reward picks truer personas (reward_ranks.h)
 #pragma once
 
 #include <string>
@@ -39,6 +45,28 @@ struct PersonaQualityRow {
 std::string PersonaQualityCsv(const std::vector<PersonaQualityRow>& rows);
 std::string PersonaStatementsCsv(const std::vector<PersonaQualityRow>& rows);
 
+// The candidates of one DPO iteration at one reward rank within their context, measured against the
+// truth of the context's window (means over the candidates).
+struct RewardRankRow {
+  int iteration = 0;
+  int rank = 0;  // 0 = the highest reward of its context
+  int candidates = 0;
+  double mean_reward = 0.0;
+  // Mean MAE over the context's three windows: the frozen predictor's (what the reward used) and the
+  // world's rating rule's, both given the candidate persona; close when the predictor is faithful.
+  double predictor_error = 0.0;
+  double rule_error = 0.0;
+  double taste_recall = 0.0;
+  double taste_precision = 0.0;
+  double bias_accuracy = 0.0;
+  double stated = 0.0;  // stated tastes per persona (bias aside)
+  double exact = 0.0;
+  double spurious = 0.0;
+  double malformed_rate = 0.0;
+};
+
+std::string RewardRanksCsv(const std::vector<RewardRankRow>& rows);
+
 struct WorldReport {
   // The world (world.json's config and statistics).
   int train_users = 0;
@@ -63,6 +91,8 @@ struct WorldReport {
   bool gate_passed = false;
   // Persona quality per method and round.
   std::vector<PersonaQualityRow> quality;
+  // The training candidates by reward rank (empty when the run has no rewarded candidates).
+  std::vector<RewardRankRow> reward_ranks;
 };
 
 // "## The simulated world" with the gate and the persona quality tables (Markdown).

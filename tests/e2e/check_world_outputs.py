@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Checks a finished world run directory (the embedded default, configs/quickstart.yaml).
 
-Always: evaluation/mae.csv, persona_quality.csv, predictor_gate.json (and warm_start's) exist, parse
-and have the right columns, a row for every method and round, figures in range, and report.md /
-report.html have the world's section.
+Always: evaluation/mae.csv, persona_quality.csv, persona_statements.csv, reward_ranks.csv,
+predictor_gate.json (and warm_start's) exist, parse and have the right columns, a row for every method
+and round (every reward rank of both iterations), figures in range, and report.md / report.html have
+the world's section.
 
 --gate adds the predictor gate's conditions; --acceptance adds those and the quickstart's DPO and
 persona-quality conditions (DPO helps at the last round R on domain ALL; the gain comes from truer
@@ -27,6 +28,8 @@ ALL_METHODS = PERSONA_METHODS + ["prev_window_mean", "all_max"]
 MAE_COLUMNS = ["method", "domain", "round", "mae", "users"]
 QUALITY_COLUMNS = ["method", "round", "taste_recall", "taste_precision", "malformed_rate", "mean_tokens"]
 STATEMENT_COLUMNS = ["method", "round", "exact", "other_level", "wrong_sign", "spurious", "not_stated"]
+RANK_COLUMNS = ["iteration", "rank", "candidates", "mean_reward", "predictor_error", "rule_error", "taste_recall",
+                "taste_precision", "bias_accuracy", "stated", "exact", "spurious", "malformed_rate"]
 GATE_FIELDS = ["true_persona_mae", "noise_floor_mae", "empty_persona_mae", "rule_agreement", "passed"]
 
 failures = []
@@ -78,6 +81,7 @@ class Run:
         statement_rows = read_csv(os.path.join(ev, "persona_statements.csv"), STATEMENT_COLUMNS)
         self.statements = {(r["method"], int(r["round"])): {k: float(r[k]) for k in STATEMENT_COLUMNS[2:]}
                            for r in statement_rows}
+        self.rank_rows = read_csv(os.path.join(ev, "reward_ranks.csv"), RANK_COLUMNS)
         for name in ("report.md", "report.html"):
             path = os.path.join(ev, name)
             text = open(path).read() if os.path.isfile(path) else ""
@@ -112,6 +116,21 @@ def check_tables(run):
             true_tastes.append(st["exact"] + st["other_level"] + st["wrong_sign"] + st["not_stated"])
         check(bool(true_tastes) and max(true_tastes) - min(true_tastes) < 1e-3,
               f"persona_statements.csv: round {k} true tastes per persona agree across methods ({true_tastes})")
+    # Both DPO iterations' candidates, ranks 0.. in order, figures in range, and the mean reward falling
+    # with the rank (rank 0 is each context's highest reward).
+    for iteration in (1, 2):
+        rows = [r for r in run.rank_rows if r["iteration"] == str(iteration)]
+        if not check(bool(rows) and [int(r["rank"]) for r in rows] == list(range(len(rows))),
+                     f"reward_ranks.csv: iteration {iteration} has ranks 0..{len(rows) - 1}"):
+            continue
+        check(all(0 <= float(r[c]) <= 1 for r in rows
+                  for c in ("taste_recall", "taste_precision", "bias_accuracy", "malformed_rate")),
+              f"reward_ranks.csv: iteration {iteration} figures in range")
+        check(all(float(r.get("predictor_error") or -1) >= 0 and float(r.get("rule_error") or -1) >= 0 for r in rows),
+              f"reward_ranks.csv: iteration {iteration} errors >= 0")
+        rewards = [float(r["mean_reward"]) for r in rows]
+        check(all(a >= b for a, b in zip(rewards, rewards[1:])),
+              f"reward_ranks.csv: iteration {iteration} mean reward falls with the rank ({rewards[0]} .. {rewards[-1]})")
 
 
 # The quickstart's conditions: (description, predicate over a Run). R is the last round.
@@ -120,6 +139,10 @@ GATE_CONDITIONS = [
      lambda r: r.gate["rule_agreement"] >= 0.9),
     ("predictor gate: true_persona_mae <= noise_floor_mae + 0.1",
      lambda r: r.gate["true_persona_mae"] <= r.gate["noise_floor_mae"] + 0.1),
+    # The gate reads true personas; the rewards were computed on the refiner's candidates.
+    ("the predictor is faithful on the training candidates too: |predictor_error - rule_error| <= 0.1 at every "
+     "reward rank", lambda r: bool(r.rank_rows) and all(
+         abs(float(x["predictor_error"]) - float(x["rule_error"])) <= 0.1 for x in r.rank_rows)),
 ]
 # (name for --known-unmet, description, predicate).
 DPO_CONDITIONS = [

@@ -70,6 +70,26 @@ TEST(WorldReport, MarkdownExplainsTheWorldTheGateAndQuality) {
   EXPECT_NE(html.find("<td>rule_agreement</td>"), std::string::npos);
 }
 
+TEST(WorldReport, RewardRanksAreWrittenAndShownWhenThereAreCandidates) {
+  WorldReport w = Example();
+  EXPECT_EQ(WorldReportMarkdown(w).find("Candidates by reward rank"), std::string::npos);
+  w.reward_ranks = {{1, 0, 300, 0.22, 0.71, 0.7, 0.305, 0.51, 0.58, 1.17, 0.51, 0.17, 0.0},
+                    {1, 1, 299, 0.18, 0.74, 0.73, 0.25, 0.508, 0.56, 0.94, 0.4, 0.14, 0.01}};
+  const std::string csv = RewardRanksCsv(w.reward_ranks);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "iteration,rank,candidates,mean_reward,predictor_error,rule_error,taste_recall,taste_precision,bias_accuracy,"
+            "stated,exact,spurious,malformed_rate");
+  EXPECT_NE(csv.find("\n1,1,299,0.1800,0.7400,0.7300,0.2500,0.5080,0.5600,0.9400,0.4000,0.1400,0.0100\n"),
+            std::string::npos)
+      << csv;
+  const std::string md = WorldReportMarkdown(w);
+  EXPECT_NE(md.find("### Candidates by reward rank"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 1 | 0 | 300 | 0.220 | 0.710 | 0.700 | 0.305 | 0.510 | 0.58 | 1.17 | 0.51 | 0.17 | 0.000 |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(WorldReportHtml(w).find("<h3>Candidates by reward rank</h3>"), std::string::npos);
+}
+
 TEST(WorldReport, FailingGateSaysSo) {
   WorldReport w = Example();
   w.gate_passed = false;
