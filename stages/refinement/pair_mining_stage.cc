@@ -1,9 +1,11 @@
 // pair_mining_<k>: (chosen, rejected) pairs from each context's rewarded candidates, by the rules of
 // pair_mining.iter<k> (pair_rules.h). Output: mined pair shards (pair_records.h), contexts in shard
 // order, a context's pairs best chosen first.
-#include "common/error.h"
+#include <glog/logging.h>
 
 #include <cstdint>
+
+#include "common/error.h"
 #include "pipeline/shard.h"
 #include "stages/refinement/candidate_records.h"
 #include "stages/refinement/pair_records.h"
@@ -40,15 +42,20 @@ class MiningStage : public Stage {
     DEEPER_REQUIRE(candidates.size() == rewards.size(), "pair_mining: shard ", shard, " has ", candidates.size(),
                    " candidates but ", rewards.size(), " rewards");
     std::vector<PairRecord> pairs;
+    PairSummary summary;
     for (const RowRange& range : ContextRanges(candidates)) {
       std::vector<ScoredCandidate> scored;
+      std::vector<int64_t> tokens;
       for (size_t i = range.begin; i < range.end; ++i) {
         DEEPER_REQUIRE(rewards[i].id == candidates[i].id && rewards[i].dataset_name == candidates[i].dataset_name &&
                            rewards[i].candidate == candidates[i].candidate,
                        "pair_mining: row ", i, " of shard ", shard, " differs between candidates and rewards");
         scored.push_back({static_cast<int64_t>(i - range.begin), rewards[i].reward.total, candidates[i].persona.flags});
+        tokens.push_back(static_cast<int64_t>(candidates[i].persona.token_ids.size()));
       }
-      for (const MinedPair& mined : MinePairs(scored, rules_)) {
+      const std::vector<MinedPair> mined_pairs = MinePairs(scored, rules_);
+      summary.AddContext(mined_pairs, tokens);
+      for (const MinedPair& mined : mined_pairs) {
         const CandidateRecord& c = candidates[range.begin + static_cast<size_t>(mined.chosen)];
         const CandidateRecord& r = candidates[range.begin + static_cast<size_t>(mined.rejected)];
         PairRecord pair;
@@ -71,6 +78,7 @@ class MiningStage : public Stage {
       }
     }
     PairRecordsToShard(pairs, rules_.loss_margin, rules_.strategy).Commit(context.ShardPath(shard));
+    LOG(INFO) << Name() << " shard " << shard << ": " << summary.Line();
   }
 
  private:

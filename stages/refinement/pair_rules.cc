@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 
 #include "common/error.h"
 
@@ -51,6 +52,33 @@ std::vector<MinedPair> MinePairs(const std::vector<ScoredCandidate>& candidates,
                      ranked[c].reward - ranked[static_cast<size_t>(pick)].reward});
   }
   return pairs;
+}
+
+void PairSummary::AddContext(const std::vector<MinedPair>& mined, const std::vector<int64_t>& tokens) {
+  ++contexts;
+  if (mined.empty()) ++contexts_without_pair;
+  for (const MinedPair& pair : mined) {
+    const int64_t chosen = tokens.at(static_cast<size_t>(pair.chosen));
+    const int64_t rejected = tokens.at(static_cast<size_t>(pair.rejected));
+    ++pairs;
+    gap_sum += pair.gap;
+    chosen_shorter += chosen < rejected ? 1 : 0;
+    chosen_longer += chosen > rejected ? 1 : 0;
+    chosen_tokens += static_cast<double>(chosen);
+    rejected_tokens += static_cast<double>(rejected);
+  }
+}
+
+std::string PairSummary::Line() const {
+  const double n = pairs > 0 ? static_cast<double>(pairs) : 1.0;
+  char line[320];
+  std::snprintf(line, sizeof(line),
+                "%lld pairs from %lld contexts (%lld without an admissible pair), mean reward gap %.3f; chosen "
+                "shorter than rejected in %.0f%% of pairs, longer in %.0f%% (mean %.1f vs %.1f tokens)",
+                static_cast<long long>(pairs), static_cast<long long>(contexts),
+                static_cast<long long>(contexts_without_pair), gap_sum / n, 100.0 * chosen_shorter / n,
+                100.0 * chosen_longer / n, chosen_tokens / n, rejected_tokens / n);
+  return line;
 }
 
 }  // namespace deeper

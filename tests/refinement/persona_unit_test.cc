@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 
 #include "common/error.h"
 #include "pipeline/config.h"
@@ -154,6 +155,28 @@ TEST(RefinementPairRules, IterationOneTakesBestAgainstWorst) {
   EXPECT_EQ(Pairs(MinePairs(flagged, allow)), (PairList{{1, 2}}));
   // Ties rank the lower index first.
   EXPECT_EQ(Pairs(MinePairs(Table({0.2, 0.2, 0.0}), rules)), (PairList{{0, 2}}));
+}
+
+TEST(RefinementPairRules, SummaryCountsPairsGapsAndWhichSideIsShorter) {
+  PairSummary summary;
+  // Context 1: chosen 1 (12 tokens) against 2 (20), gap 0.5; chosen 4 (20) against 3 (8), gap 0.2.
+  summary.AddContext({{1, 2, 0.5}, {4, 3, 0.2}}, {10, 12, 20, 8, 20});
+  // Context 2: no admissible pair.
+  summary.AddContext({}, {5, 5});
+  // Context 3: equal lengths, gap 0.3.
+  summary.AddContext({{0, 1, 0.3}}, {9, 9});
+  EXPECT_EQ(summary.contexts, 3);
+  EXPECT_EQ(summary.contexts_without_pair, 1);
+  EXPECT_EQ(summary.pairs, 3);
+  EXPECT_EQ(summary.chosen_shorter, 1);
+  EXPECT_EQ(summary.chosen_longer, 1);
+  EXPECT_EQ(summary.Line(),
+            "3 pairs from 3 contexts (1 without an admissible pair), mean reward gap 0.333; chosen shorter than "
+            "rejected in 33% of pairs, longer in 33% (mean 13.7 vs 12.3 tokens)");
+  EXPECT_THROW(summary.AddContext({{0, 5, 0.1}}, {1, 2}), std::out_of_range);
+  EXPECT_EQ(PairSummary().Line(),
+            "0 pairs from 0 contexts (0 without an admissible pair), mean reward gap 0.000; chosen shorter than "
+            "rejected in 0% of pairs, longer in 0% (mean 0.0 vs 0.0 tokens)");
 }
 
 TEST(RefinementPairRules, IterationTwoTakesHarderPairsWithALargerGapAndMargin) {
