@@ -94,11 +94,13 @@ std::vector<RewardRankRow> RewardRankRows(int iteration, const std::vector<Rewar
       return a->candidate < b->candidate;
     });
     if (ranks.size() < candidates.size()) ranks.resize(candidates.size());
+    const world::Tastes& truth = user.tastes[static_cast<size_t>(k)];
     for (size_t r = 0; r < candidates.size(); ++r) {
-      const world::PersonaParse parse = world::ParsePersona(candidates[r]->persona, world.lexicon(), style);
+      const std::string& persona = candidates[r]->persona;
+      const world::PersonaParse parse = world::ParsePersona(persona, world.lexicon(), style);
       const world::Tastes stated = parse.ok ? parse.tastes : world::Tastes(world.lexicon().num_genres());
       ranks[r].Add(*candidates[r], RuleError(world, user, k, stated),
-                   world::MeasurePersona(candidates[r]->persona, user.tastes[static_cast<size_t>(k)], world.lexicon(), style));
+                   world::MeasurePersona(persona, truth, world.lexicon(), style));
     }
   }
   std::vector<RewardRankRow> rows;

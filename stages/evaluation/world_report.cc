@@ -171,8 +171,8 @@ std::string RewardRanksCsv(const std::vector<RewardRankRow>& rows) {
       "stated,exact,spurious,malformed_rate\n";
   for (const auto& row : rows) {
     text += std::to_string(row.iteration) + "," + std::to_string(row.rank) + "," + std::to_string(row.candidates) +
-            "," + Fixed(row.mean_reward, 4) + "," + Fixed(row.predictor_error, 4) + "," + Fixed(row.rule_error, 4) + "," +
-            Fixed(row.taste_recall, 4) + "," + Fixed(row.taste_precision, 4) +
+            "," + Fixed(row.mean_reward, 4) + "," + Fixed(row.predictor_error, 4) + "," + Fixed(row.rule_error, 4) +
+            "," + Fixed(row.taste_recall, 4) + "," + Fixed(row.taste_precision, 4) +
             "," + Fixed(row.bias_accuracy, 4) + "," + Fixed(row.stated, 4) + "," + Fixed(row.exact, 4) + "," +
             Fixed(row.spurious, 4) + "," + Fixed(row.malformed_rate, 4) + "\n";
   }
@@ -209,7 +209,9 @@ std::string WorldReportMarkdown(const WorldReport& w) {
     out << QualityMarkdown(w.quality) << "\n";
   }
   if (!w.reward_ranks.empty()) {
-    out << "### Candidates by reward rank\n\n" << kRewardRanksText << "\n\n" << RewardRanksMarkdown(w.reward_ranks) << "\n";
+    out << "### Candidates by reward rank\n\n"
+        << kRewardRanksText << "\n\n"
+        << RewardRanksMarkdown(w.reward_ranks) << "\n";
   }
   return out.str();
 }

@@ -115,7 +115,8 @@ TEST_F(RewardRanksTest, TheNoTastePersonasRuleErrorIsTheDistanceFromThree) {
     for (double rating : world_.Ratings(b_, g)) window += std::fabs(rating - 3.0);
     sum += window / static_cast<double>(world_.Ratings(b_, g).size());
   }
-  const auto rows = RewardRankRows(2, {Candidate(b_.id, 2, 0, 0.0, "no persona at all")}, world_, "reward_assignment_2");
+  const auto rows =
+      RewardRankRows(2, {Candidate(b_.id, 2, 0, 0.0, "no persona at all")}, world_, "reward_assignment_2");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].iteration, 2);
   EXPECT_NEAR(rows[0].rule_error, sum / 3.0, 1e-12);
